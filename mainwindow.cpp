@@ -152,7 +152,9 @@ void MainWindow::showStarted(const QList<qint64> &pids, const QStringList &resul
         pidTexts << QString::number(pid);
     m_pidsLabel->setText(pidTexts.join(QLatin1String(", ")));
     m_fileLabel->setText(QDir::toNativeSeparators(resultFiles.join(QLatin1String(", "))));
-    m_statusLabel->setText(tr("Running in %n worker process(es)...", nullptr, int(pids.size())));
+    m_statusLabel->setText(pids.size() == 1
+                                   ? tr("Running in 1 worker process...")
+                                   : tr("Running in %1 worker processes...").arg(pids.size()));
 }
 
 void MainWindow::showProgress(qint64 done, qint64 total)

@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
 using namespace std::chrono_literals;
 
@@ -415,13 +416,18 @@ int Worker::exec()
         m_progressFile.setFileName(WorkerFiles::progress(m_options.output));
         m_progressFile.open(QIODevice::WriteOnly); // progress is a nicety: go on without it
     }
-    if (!m_options.hostLock.isEmpty() && WorkerFiles::holderGone(m_options.hostLock)) {
-        stopNow(ExitHostGone,
-                QStringLiteral("nobody holds %1: the app that started this worker is gone "
-                               "(drop --host-lock to run it alone)")
-                        .arg(nativePath(m_options.hostLock)));
+    if (!m_options.hostLock.isEmpty()) {
+        // A lock file whose holder is gone means the app died: holderGone() removes that lock,
+        // after which nobody else would remove the task's folder.
+        const bool appDied = QFileInfo::exists(m_options.hostLock);
+        if (WorkerFiles::holderGone(m_options.hostLock)) {
+            stopNow(ExitHostGone,
+                    QStringLiteral("nobody holds %1: the app that started this worker is gone "
+                                   "(drop --host-lock to run it alone)")
+                            .arg(nativePath(m_options.hostLock)),
+                    appDied ? RemoveFolder : OwnFiles);
+        }
     }
-
     qCInfo(lcWorker, "pid %lld: %s", QCoreApplication::applicationPid(),
            qUtf8Printable(QCoreApplication::arguments().join(QLatin1Char(' '))));
     m_clock.start();
@@ -578,19 +584,6 @@ void Worker::stopNow(int exitCode, const QString &why, Cleanup cleanup)
 
 // ---- TaskThread: the app side -------------------------------------------------------------------
 
-struct TaskThread::Process
-{
-    int index = 0;
-    qint64 pid = 0;
-    QString resultPath;
-    QFile progress;
-    qint64 done = 0;
-    qint64 total = 0;
-    bool lockSeen = false;
-    bool exited = false;
-    WorkerReport report;
-};
-
 namespace {
 QString folderPrefix()
 {
@@ -617,54 +610,68 @@ void removeStaleTaskFolders()
 }
 } // namespace
 
-TaskThread::TaskThread(QObject *parent)
-    : QThread(parent), m_program(QCoreApplication::applicationFilePath())
-{ }
-
-TaskThread::~TaskThread()
+// One task, as the waiter thread runs it: its folder, its workers and its outcome. It lives on
+// the waiter thread's stack, so no other thread ever touches its state.
+class TaskThread::Run
 {
-    cancel();
-    wait();
-}
+    Q_DECLARE_TR_FUNCTIONS(TaskThread)
 
-void TaskThread::setWorkerProgram(const QString &program)
-{
-    QMutexLocker locker(&m_mutex);
-    m_program = program;
-}
+public:
+    struct Request
+    {
+        QString program;
+        TaskInput input;
+        int workers = 1;
+        Failure failure = Failure::None;
+    };
 
-void TaskThread::start(const TaskInput &input, int workers, Failure failure)
-{
-    if (isRunning())
-        return;
-    QMutexLocker locker(&m_mutex);
-    m_input = input;
-    m_workerCount = qMax(1, workers);
-    m_failure = failure;
-    m_cancel = false;
-    QThread::start();
-}
+    Run(TaskThread *thread, const Request &request) : m_thread(thread), m_request(request) { }
+    void exec();
 
-void TaskThread::cancel()
-{
-    QMutexLocker locker(&m_mutex);
-    m_cancel = true;
-    if (m_loop) // wake the waiter now; in the other phases it looks at m_cancel itself
-        QMetaObject::invokeMethod(m_loop, &QEventLoop::quit, Qt::QueuedConnection);
-}
+private:
+    struct Process // one worker, as the waiter sees it
+    {
+        int index = 0;
+        qint64 pid = 0;
+        QString resultPath;
+        QFile progress;
+        qint64 done = 0;
+        qint64 total = 0;
+        bool lockSeen = false;
+        bool exited = false;
+        WorkerReport report;
+    };
 
-bool TaskThread::cancelRequested()
-{
-    QMutexLocker locker(&m_mutex);
-    return m_cancel;
-}
+    bool launch(const QString &folder, const QString &hostLock);
+    void watchWorkers(QFileSystemWatcher *watcher);
+    bool checkWorkers();
+    void updateProcess(Process *process);
+    void readResult(Process *process);
+    QString workerName(const Process &process) const;
+    QString lastWords(const Process &process) const;
+    void waitForWorkersToExit(QFileSystemWatcher *watcher);
+    bool allExited();
+    void finish();
 
-void TaskThread::run()
+    TaskThread *m_thread;
+    const Request m_request;
+    std::vector<std::unique_ptr<Process>> m_processes;
+    QString m_error;
+    qint64 m_lastDone = -1;
+    QElapsedTimer m_clock;
+};
+
+void TaskThread::Run::exec()
 {
-    m_processes.clear();
-    m_error.clear();
-    m_lastDone = -1;
     m_clock.start();
+    // QDir::tempPath() is empty when TMPDIR names a folder that does not exist; the task's folder
+    // would then be made in "/".
+    if (QDir::tempPath().isEmpty()) {
+        m_error = tr("Cannot create a folder for the task's files in %1: there is no such folder. "
+                     "Point TMPDIR at a writable folder.")
+                          .arg(nativePath(qEnvironmentVariable("TMPDIR")));
+        return finish();
+    }
     removeStaleTaskFolders();
 
     // A private folder (mode 0700) for this task's files: only this user can read them, and one
@@ -672,51 +679,38 @@ void TaskThread::run()
     QTemporaryDir folder(QDir::tempPath() + QLatin1Char('/') + folderPrefix()
                          + QLatin1String("XXXXXX"));
     if (!folder.isValid()) {
-        finishWith(tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
-                      "writable folder.")
-                           .arg(nativePath(QDir::tempPath()), folder.errorString()));
-        return;
+        m_error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
+                     "writable folder.")
+                          .arg(nativePath(QDir::tempPath()), folder.errorString());
+        return finish();
     }
     // The workers watch this lock: while this thread holds it they run, and the moment it is free
     // (cancel, quit, or the app killed) they stop by themselves.
     QLockFile host(folder.filePath(QStringLiteral("host.lock")));
     host.setStaleLockTime(0);
     if (!host.tryLock(0)) {
-        finishWith(tr("Cannot create a lock file in %1.").arg(nativePath(folder.path())));
-        return;
+        m_error = tr("Cannot create a lock file in %1.").arg(nativePath(folder.path()));
+        return finish();
     }
 
     QFileSystemWatcher watcher(
             {folder.path()}); // wakes us as soon as a worker's lock comes or goes
-    QString error;
-    if (!cancelRequested() && launch(folder.path(), host.fileName(), &error))
+    if (!m_thread->cancelRequested() && launch(folder.path(), host.fileName()))
         watchWorkers(&watcher);
-    else if (!error.isEmpty())
-        m_error = error;
 
     host.unlock();
     waitForWorkersToExit(&watcher);
     for (const auto &process : m_processes)
         process->progress.close();
-    if (!folder.remove()
-        && QFileInfo::exists(folder.path())) // the last worker to stop may have removed it
+    // The last worker to stop on its own may have removed the folder already.
+    if (!folder.remove() && QFileInfo::exists(folder.path()))
         qCWarning(lcTask, "could not remove all of %s", qUtf8Printable(nativePath(folder.path())));
-    finishWith(m_error);
+    finish();
 }
 
-bool TaskThread::launch(const QString &folder, const QString &hostLock, QString *error)
+bool TaskThread::Run::launch(const QString &folder, const QString &hostLock)
 {
-    QString program;
-    TaskInput input;
-    int count = 1;
-    Failure failure = Failure::None;
-    {
-        QMutexLocker locker(&m_mutex);
-        program = m_program;
-        input = m_input;
-        count = m_workerCount;
-        failure = m_failure;
-    }
+    const int count = m_request.workers;
     QList<qint64> pids;
     QStringList resultFiles;
     for (int index = 0; index < count; ++index) {
@@ -726,40 +720,40 @@ bool TaskThread::launch(const QString &folder, const QString &hostLock, QString 
         const QString log = WorkerFiles::log(process->resultPath);
         if (!createPrivateFile(process->resultPath) || !createPrivateFile(log)
             || !createPrivateFile(WorkerFiles::progress(process->resultPath))) {
-            *error = tr("Cannot create the worker's files in %1.").arg(nativePath(folder));
+            m_error = tr("Cannot create the worker's files in %1.").arg(nativePath(folder));
             return false;
         }
         QStringList arguments = {QStringLiteral("--worker")};
-        arguments << Task::toArguments(Task::share(input, index, count))
+        arguments << Task::toArguments(Task::share(m_request.input, index, count))
                   << QStringLiteral("--output") << process->resultPath
                   << QStringLiteral("--host-lock") << hostLock;
         // One worker fails on purpose when asked to, so that the others show how a failure ends
         // them.
-        if (index == 0 && failure != Failure::None)
-            arguments << QStringLiteral("--fail") << failureName(failure);
+        if (index == 0 && m_request.failure != Failure::None)
+            arguments << QStringLiteral("--fail") << failureName(m_request.failure);
 
         QProcess starter;
-        starter.setProgram(program);
+        starter.setProgram(m_request.program);
         starter.setArguments(arguments);
         starter.setStandardOutputFile(log, QIODevice::Append);
         starter.setStandardErrorFile(log, QIODevice::Append);
         if (!starter.startDetached(&process->pid)) {
-            *error = tr("Cannot start the worker %1: %2.")
-                             .arg(nativePath(program), starter.errorString());
+            m_error = tr("Cannot start the worker %1: %2.")
+                              .arg(nativePath(m_request.program), starter.errorString());
             return false;
         }
         qCInfo(lcTask, "started worker %d of %d, pid %lld: %s %s", index + 1, count, process->pid,
-               qUtf8Printable(nativePath(program)),
+               qUtf8Printable(nativePath(m_request.program)),
                qUtf8Printable(arguments.join(QLatin1Char(' '))));
         pids << process->pid;
         resultFiles << process->resultPath;
         m_processes.push_back(std::move(process));
     }
-    emit workersStarted(pids, resultFiles);
+    emit m_thread->workersStarted(pids, resultFiles);
     return true;
 }
 
-void TaskThread::watchWorkers(QFileSystemWatcher *watcher)
+void TaskThread::Run::watchWorkers(QFileSystemWatcher *watcher)
 {
     QEventLoop loop;
     const auto update = [this, &loop] {
@@ -767,23 +761,18 @@ void TaskThread::watchWorkers(QFileSystemWatcher *watcher)
             loop.quit();
     };
     QTimer ticker;
-    connect(&ticker, &QTimer::timeout, &loop, update);
-    connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, update);
+    QObject::connect(&ticker, &QTimer::timeout, &loop, update);
+    QObject::connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, update);
     ticker.start(PollInterval);
-    {
-        QMutexLocker locker(&m_mutex);
-        if (m_cancel)
-            return;
-        m_loop = &loop;
-    }
+    if (!m_thread->setCancellableLoop(&loop))
+        return;
     if (!checkWorkers())
         loop.exec();
-    QMutexLocker locker(&m_mutex);
-    m_loop = nullptr;
+    m_thread->setCancellableLoop(nullptr);
 }
 
 // Returns true once the task is decided: every worker delivered, or one failed.
-bool TaskThread::checkWorkers()
+bool TaskThread::Run::checkWorkers()
 {
     bool allDone = true;
     qint64 done = 0;
@@ -799,12 +788,12 @@ bool TaskThread::checkWorkers()
     }
     if (done != m_lastDone && total > 0) {
         m_lastDone = done;
-        emit progressChanged(done, total);
+        emit m_thread->progressChanged(done, total);
     }
     return allDone;
 }
 
-void TaskThread::updateProcess(Process *process)
+void TaskThread::Run::updateProcess(Process *process)
 {
     if (!process->progress.isOpen()) {
         process->progress.setFileName(WorkerFiles::progress(process->resultPath));
@@ -835,7 +824,7 @@ void TaskThread::updateProcess(Process *process)
         readResult(process);
 }
 
-void TaskThread::readResult(Process *process)
+void TaskThread::Run::readResult(Process *process)
 {
     QFile file(process->resultPath);
     QString why;
@@ -849,13 +838,13 @@ void TaskThread::readResult(Process *process)
     } else if (!process->report.error.isEmpty()) {
         m_error = tr("The task failed in %1: %2").arg(workerName(*process), process->report.error);
     } else {
-        process->done = process->total = qint64(process->report.result.trials);
+        process->done = process->total; // done, whatever its last report said
         qCInfo(lcTask, "worker pid %lld finished in %.3f s: %s", process->pid,
                process->report.seconds, qUtf8Printable(Task::describe(process->report.result)));
     }
 }
 
-QString TaskThread::workerName(const Process &process) const
+QString TaskThread::Run::workerName(const Process &process) const
 {
     if (m_processes.size() == 1)
         return tr("the worker (pid %1)").arg(process.pid);
@@ -865,14 +854,14 @@ QString TaskThread::workerName(const Process &process) const
             .arg(process.pid);
 }
 
-QString TaskThread::lastWords(const Process &process) const
+QString TaskThread::Run::lastWords(const Process &process) const
 {
     const QString tail = logTail(WorkerFiles::log(process.resultPath));
     return tail.isEmpty() ? tr("It wrote nothing to its log.")
                           : tr("Its log ends with: %1").arg(tail);
 }
 
-void TaskThread::waitForWorkersToExit(QFileSystemWatcher *watcher)
+void TaskThread::Run::waitForWorkersToExit(QFileSystemWatcher *watcher)
 {
     QEventLoop loop;
     const auto update = [this, &loop] {
@@ -880,8 +869,8 @@ void TaskThread::waitForWorkersToExit(QFileSystemWatcher *watcher)
             loop.quit();
     };
     QTimer ticker;
-    connect(&ticker, &QTimer::timeout, &loop, update);
-    connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, update);
+    QObject::connect(&ticker, &QTimer::timeout, &loop, update);
+    QObject::connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, update);
     QTimer::singleShot(StopTimeout, &loop, &QEventLoop::quit);
     ticker.start(PollInterval / 5);
     if (!allExited())
@@ -890,7 +879,7 @@ void TaskThread::waitForWorkersToExit(QFileSystemWatcher *watcher)
 
 // A worker has exited once its lock is free, or once it removed its own files on seeing the app's
 // lock go (a worker stopped during start-up may do so before we ever saw its lock).
-bool TaskThread::allExited()
+bool TaskThread::Run::allExited()
 {
     for (const auto &process : m_processes) {
         if (process->exited)
@@ -909,14 +898,18 @@ bool TaskThread::allExited()
     return true;
 }
 
-void TaskThread::finishWith(const QString &error)
+void TaskThread::Run::finish()
 {
-    if (cancelRequested()) {
+    {
+        QMutexLocker locker(&m_thread->m_mutex);
+        m_thread->m_reported = true; // before the report: start() may come the moment it arrives
+    }
+    if (m_thread->cancelRequested()) {
         qCInfo(lcTask, "cancelled");
-        emit cancelled();
-    } else if (!error.isEmpty()) {
-        qCWarning(lcTask, "failed: %s", qUtf8Printable(error));
-        emit failed(error);
+        emit m_thread->cancelled();
+    } else if (!m_error.isEmpty()) {
+        qCWarning(lcTask, "failed: %s", qUtf8Printable(m_error));
+        emit m_thread->failed(m_error);
     } else {
         QList<TaskResult> results;
         double seconds = 0;
@@ -926,8 +919,73 @@ void TaskThread::finishWith(const QString &error)
         }
         const TaskResult result = Task::combine(results);
         qCInfo(lcTask, "finished in %.3f s: %s", seconds, qUtf8Printable(Task::describe(result)));
-        emit progressChanged(qint64(result.trials), qint64(result.trials));
-        emit succeeded(result, seconds);
+        emit m_thread->progressChanged(1, 1); // a full bar, in units the window need not know
+        emit m_thread->succeeded(result, seconds);
     }
-    m_processes.clear();
+}
+
+TaskThread::TaskThread(QObject *parent)
+    : QThread(parent), m_program(QCoreApplication::applicationFilePath())
+{ }
+
+TaskThread::~TaskThread()
+{
+    cancel();
+    wait();
+}
+
+void TaskThread::setWorkerProgram(const QString &program)
+{
+    QMutexLocker locker(&m_mutex);
+    m_program = program;
+}
+
+void TaskThread::start(const TaskInput &input, int workers, Failure failure)
+{
+    {
+        QMutexLocker locker(&m_mutex);
+        if (isRunning() && !m_reported)
+            return; // one task at a time
+    }
+    // The task before has reported its end and its thread is only unwinding. The window enables
+    // Start on that report, so a click can come first: wait for the unwinding (moments), or
+    // QThread::start() would ignore this start.
+    wait();
+    QMutexLocker locker(&m_mutex);
+    m_reported = false;
+    m_input = input;
+    m_workerCount = qMax(1, workers);
+    m_failure = failure;
+    m_cancel = false;
+    QThread::start();
+}
+
+void TaskThread::cancel()
+{
+    QMutexLocker locker(&m_mutex);
+    m_cancel = true;
+    if (m_loop) // wake the waiter now; in the other phases it looks at m_cancel itself
+        QMetaObject::invokeMethod(m_loop, &QEventLoop::quit, Qt::QueuedConnection);
+}
+
+void TaskThread::run()
+{
+    QMutexLocker locker(&m_mutex);
+    Run task(this, {m_program, m_input, m_workerCount, m_failure});
+    locker.unlock();
+    task.exec();
+}
+
+bool TaskThread::cancelRequested()
+{
+    QMutexLocker locker(&m_mutex);
+    return m_cancel;
+}
+
+// The loop that cancel() stops; false if the task was cancelled already.
+bool TaskThread::setCancellableLoop(QEventLoop *loop)
+{
+    QMutexLocker locker(&m_mutex);
+    m_loop = m_cancel ? nullptr : loop;
+    return loop == nullptr || m_loop != nullptr;
 }

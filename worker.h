@@ -21,7 +21,6 @@
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 class QEventLoop;
-class QFileSystemWatcher;
 class QIODevice;
 QT_END_NAMESPACE
 
@@ -216,34 +215,19 @@ protected:
     void run() override;
 
 private:
-    struct Process; // one worker, as the waiter sees it
+    class Run; // one task, on the waiter thread's stack
 
-    bool launch(const QString &folder, const QString &hostLock, QString *error);
-    void watchWorkers(QFileSystemWatcher *watcher);
-    bool checkWorkers();
-    void updateProcess(Process *process);
-    void readResult(Process *process);
-    QString workerName(const Process &process) const;
-    QString lastWords(const Process &process) const;
-    void waitForWorkersToExit(QFileSystemWatcher *watcher);
-    bool allExited();
-    void finishWith(const QString &error);
     bool cancelRequested();
+    bool setCancellableLoop(QEventLoop *loop);
 
-    QMutex m_mutex; // guards what the GUI thread and the waiter thread share: the members up to
-                    // m_loop
+    QMutex m_mutex; // guards every member: the GUI thread writes them, the waiter thread reads them
     QString m_program;
     TaskInput m_input;
     int m_workerCount = 1;
     Failure m_failure = Failure::None;
     bool m_cancel = false;
+    bool m_reported = false; // the task has reported its end; its thread is about to exit
     QEventLoop *m_loop = nullptr; // the waiter's loop while it watches the workers
-
-    // Only the waiter thread touches these.
-    std::vector<std::unique_ptr<Process>> m_processes;
-    QString m_error;
-    qint64 m_lastDone = -1;
-    QElapsedTimer m_clock;
 };
 
 #endif // WORKER_H
