@@ -4,8 +4,10 @@
 // The window, driven as a user drives it: simulated clicks on the real buttons, the real waiter
 // thread, and the real app binary as the worker process.
 
+#include "demotask.h"
 #include "mainwindow.h"
 #include "testsupport.h"
+#include "windowdriver.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -20,60 +22,17 @@
 #include <cmath>
 #include <memory>
 
+using namespace WindowDriver;
+
 namespace {
-constexpr quint64 QuickTrials = 2'000'000; // a fraction of a second
-constexpr quint64 LongTrials = 40'000'000; // a few seconds
-constexpr quint64 EndlessTrials = 100'000'000'000; // hours: these tests always stop it
 constexpr int TaskTimeout = 30000; // generous: sanitizer builds are slow
-
-TaskInput input(quint64 trials)
-{
-    TaskInput input;
-    input.trials = trials;
-    return input;
-}
-
-template<typename T>
-T *widget(QWidget *window, const char *name)
-{
-    T *child = window->findChild<T *>(QLatin1String(name));
-    if (!child)
-        qFatal("no widget named %s", name);
-    return child;
-}
-
-QString text(QWidget *window, const char *label)
-{
-    return widget<QLabel>(window, label)->text();
-}
-
-void click(QWidget *window, const char *button)
-{
-    QTest::mouseClick(widget<QPushButton>(window, button), Qt::LeftButton);
-}
-
-QList<qint64> workerPids(QWidget *window)
-{
-    QList<qint64> pids;
-    for (const QString &pid :
-         text(window, "pidsLabel").split(QLatin1String(", "), Qt::SkipEmptyParts))
-        pids << pid.toLongLong();
-    return pids;
-}
-
-double shownEstimate(QWidget *window)
-{
-    static const QRegularExpression number(QStringLiteral("e ≈ ([0-9.]+)"));
-    const QRegularExpressionMatch match = number.match(text(window, "resultLabel"));
-    return match.hasMatch() ? match.captured(1).toDouble() : 0;
-}
 
 // Test-only mode of this binary: a host app with its window and a task running, for the test of
 // what happens when the app is killed. It prints its worker's pid once the worker runs.
 int runHost(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    MainWindow window(input(EndlessTrials));
+    MainWindow window(DemoTask::endless());
     window.setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
     window.show();
     click(&window, "startButton");
@@ -95,7 +54,7 @@ class tst_MainWindow : public QObject
 
 private slots:
     void initTestCase();
-    void startShowsAnEstimateOfE();
+    void startShowsTheTasksResult();
     void clickMeCountsWhileATaskRuns();
     void progressBarMovesDuringATask();
     void cancelEndsAHangingWorker();
@@ -109,9 +68,9 @@ private slots:
     void workerModeRejectsBadOptions();
 
 private:
-    std::unique_ptr<MainWindow> newWindow(const TaskInput &input);
     void waitUntilIdle(QWidget *window);
     void verifyNoTempFiles();
+    void verifyShowsResultOf(QWidget *window, const TaskInput &input);
 
     QTemporaryDir m_temp;
 };
@@ -124,19 +83,9 @@ void tst_MainWindow::initTestCase()
     QCOMPARE(QDir::tempPath(), m_temp.path());
 }
 
-std::unique_ptr<MainWindow> tst_MainWindow::newWindow(const TaskInput &input)
-{
-    auto window = std::make_unique<MainWindow>(input);
-    window->setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
-    window->show();
-    if (!QTest::qWaitForWindowExposed(window.get()))
-        qWarning("the window was not exposed");
-    return window;
-}
-
 void tst_MainWindow::waitUntilIdle(QWidget *window)
 {
-    QTRY_VERIFY_WITH_TIMEOUT(widget<QPushButton>(window, "startButton")->isEnabled(), TaskTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window), TaskTimeout);
 }
 
 void tst_MainWindow::verifyNoTempFiles()
@@ -145,28 +94,36 @@ void tst_MainWindow::verifyNoTempFiles()
                  qPrintable(filesIn(m_temp.path()).join(QLatin1String(", "))));
 }
 
-void tst_MainWindow::startShowsAnEstimateOfE()
+// The window shows exactly what the task computes for the same input here in the test, and that
+// is right (for the demo: an estimate within 0.01 of e).
+void tst_MainWindow::verifyShowsResultOf(QWidget *window, const TaskInput &input)
 {
-    auto window = newWindow(input(QuickTrials));
+    const TaskResult expected = expectedResult(input);
+    QString why;
+    QVERIFY2(DemoTask::isPlausible(expected, &why), qPrintable(why));
+    QCOMPARE(text(window, "resultLabel"), Task::describe(expected));
+}
+
+void tst_MainWindow::startShowsTheTasksResult()
+{
+    auto window = newWindow(DemoTask::quick());
     click(window.get(), "startButton");
     QVERIFY(!widget<QPushButton>(window.get(), "startButton")->isEnabled());
     waitUntilIdle(window.get());
 
     QCOMPARE(text(window.get(), "statusLabel"), QStringLiteral("Done."));
-    const double estimate = shownEstimate(window.get());
-    QVERIFY2(std::abs(estimate - M_E) < 0.01, qPrintable(text(window.get(), "resultLabel")));
-    QVERIFY2(text(window.get(), "resultLabel").contains(QLatin1String("2,000,000 trials")),
-             qPrintable(text(window.get(), "resultLabel")));
+    verifyShowsResultOf(window.get(), DemoTask::quick());
     auto bar = widget<QProgressBar>(window.get(), "progressBar");
     QCOMPARE(bar->value(), bar->maximum());
     QCOMPARE(workerPids(window.get()).size(), 1);
-    QVERIFY(!processExists(workerPids(window.get()).constFirst()));
+    QTRY_VERIFY(!processExists(
+            workerPids(window.get()).constFirst())); // it frees its lock just before it exits
     verifyNoTempFiles();
 }
 
 void tst_MainWindow::clickMeCountsWhileATaskRuns()
 {
-    auto window = newWindow(input(EndlessTrials));
+    auto window = newWindow(DemoTask::endless());
     click(window.get(), "startButton");
     QTRY_VERIFY(!workerPids(window.get()).isEmpty());
     for (int clicks = 1; clicks <= 5; ++clicks) {
@@ -182,7 +139,7 @@ void tst_MainWindow::clickMeCountsWhileATaskRuns()
 
 void tst_MainWindow::progressBarMovesDuringATask()
 {
-    auto window = newWindow(input(LongTrials));
+    auto window = newWindow(DemoTask::slow());
     auto bar = widget<QProgressBar>(window.get(), "progressBar");
     QSignalSpy moves(bar, &QProgressBar::valueChanged);
     click(window.get(), "startButton");
@@ -194,7 +151,7 @@ void tst_MainWindow::progressBarMovesDuringATask()
 
 void tst_MainWindow::cancelEndsAHangingWorker()
 {
-    auto window = newWindow(input(QuickTrials));
+    auto window = newWindow(DemoTask::quick());
     widget<QComboBox>(window.get(), "failureBox")->setCurrentIndex(int(Failure::Hang));
     click(window.get(), "startButton");
     // The worker hangs halfway, in a call that checks no flag.
@@ -205,7 +162,7 @@ void tst_MainWindow::cancelEndsAHangingWorker()
 
     click(window.get(), "cancelButton");
     QTRY_COMPARE(text(window.get(), "statusLabel"), QStringLiteral("Cancelled."));
-    QVERIFY(!processExists(pid));
+    QTRY_VERIFY(!processExists(pid)); // it frees its lock just before it exits
     QVERIFY(widget<QPushButton>(window.get(), "startButton")->isEnabled());
     verifyNoTempFiles();
 }
@@ -235,7 +192,7 @@ void tst_MainWindow::failureShowsItsMessageAndNextStartWorks()
     QFETCH(int, failure);
     QFETCH(QString, message);
 
-    auto window = newWindow(input(QuickTrials));
+    auto window = newWindow(DemoTask::quick());
     widget<QComboBox>(window.get(), "failureBox")->setCurrentIndex(failure);
     click(window.get(), "startButton");
     waitUntilIdle(window.get());
@@ -245,20 +202,20 @@ void tst_MainWindow::failureShowsItsMessageAndNextStartWorks()
     QVERIFY2(status.contains(QLatin1String("simulated failure")),
              qPrintable(status)); // the worker's own words
     QVERIFY(text(window.get(), "resultLabel").isEmpty());
-    QVERIFY(!processExists(pid));
+    QTRY_VERIFY(!processExists(pid)); // it frees its lock just before it exits
     verifyNoTempFiles();
 
     widget<QComboBox>(window.get(), "failureBox")->setCurrentIndex(int(Failure::None));
     click(window.get(), "startButton");
     waitUntilIdle(window.get());
     QCOMPARE(text(window.get(), "statusLabel"), QStringLiteral("Done."));
-    QVERIFY(std::abs(shownEstimate(window.get()) - M_E) < 0.01);
+    verifyShowsResultOf(window.get(), DemoTask::quick());
     verifyNoTempFiles();
 }
 
 void tst_MainWindow::quitWhileRunningEndsTheWorker()
 {
-    auto window = newWindow(input(EndlessTrials));
+    auto window = newWindow(DemoTask::endless());
     click(window.get(), "startButton");
     QTRY_VERIFY(!workerPids(window.get()).isEmpty());
     const qint64 pid = workerPids(window.get()).constFirst();
@@ -318,7 +275,7 @@ void tst_MainWindow::nextStartRemovesFilesOfAKilledApp()
     QLockFile liveLock(live + QLatin1String("/host.lock"));
     QVERIFY(liveLock.tryLock(0));
 
-    auto window = newWindow(input(QuickTrials));
+    auto window = newWindow(DemoTask::quick());
     click(window.get(), "startButton");
     waitUntilIdle(window.get());
     QCOMPARE(text(window.get(), "statusLabel"), QStringLiteral("Done."));
@@ -331,20 +288,13 @@ void tst_MainWindow::nextStartRemovesFilesOfAKilledApp()
 
 void tst_MainWindow::workerModeRunsAloneInATerminal()
 {
+    // What a user sees who runs the task alone: its result on the first line of stdout, exactly
+    // what the task gives for that input.
+    const TaskInput input = DemoTask::quick();
     QByteArray output;
-    QCOMPARE(runWorker({QStringLiteral("--trials"), QStringLiteral("300000"),
-                        QStringLiteral("--seed"), QStringLiteral("7")},
-                       &output),
-             int(ExitOk));
-    QVERIFY2(output.contains("e ≈ 2.71"), output.constData());
-    QVERIFY2(output.contains("300,000 trials"), output.constData());
-
-    // Deterministic for a given seed.
-    QByteArray again;
-    runWorker({QStringLiteral("--trials"), QStringLiteral("300000"), QStringLiteral("--seed"),
-               QStringLiteral("7")},
-              &again);
-    QCOMPARE(again.left(again.indexOf('\n')), output.left(output.indexOf('\n')));
+    QCOMPARE(runWorker(Task::toArguments(input), &output), int(ExitOk));
+    const QString firstLine = QString::fromUtf8(output.left(output.indexOf('\n')));
+    QCOMPARE(firstLine, Task::describe(expectedResult(input)));
 }
 
 void tst_MainWindow::workerModeRejectsBadOptions_data()
@@ -353,9 +303,7 @@ void tst_MainWindow::workerModeRejectsBadOptions_data()
     QTest::addColumn<QString>("reason");
     QTest::newRow("unknown option") << QStringList {QStringLiteral("--frobnicate")}
                                     << QStringLiteral("Unknown option 'frobnicate'.");
-    QTest::newRow("bad trials") << QStringList {QStringLiteral("--trials"), QStringLiteral("many")}
-                                << QStringLiteral(
-                                           "--trials takes a whole number above 0, not 'many'");
+    QTest::newRow("bad task input") << DemoTask::badInputArguments() << DemoTask::badInputReason();
     QTest::newRow("bad failure")
             << QStringList {QStringLiteral("--fail"), QStringLiteral("sometimes")}
             << QStringLiteral("--fail takes none, exception, crash, abort, exit or hang");
