@@ -9,8 +9,6 @@
 
 #include "worker.h"
 
-#include <QByteArray>
-#include <QDataStream>
 #include <QStringList>
 
 #include <cmath>
@@ -60,24 +58,5 @@ inline QString badInputReason()
     return QStringLiteral("--trials takes a whole number above 0, not 'many'");
 }
 } // namespace DemoTask
-
-// Results compare by their serialized bytes, which needs no knowledge of the task's fields.
-inline QByteArray serialized(const TaskResult &result)
-{
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
-    out << result;
-    return bytes;
-}
-
-// The result the task gives for `input`, computed here in the test process.
-inline TaskResult expectedResult(const TaskInput &input, int workers = 1)
-{
-    QList<TaskResult> results;
-    for (int index = 0; index < workers; ++index)
-        results << Task::run(Task::share(input, index, workers), [](qint64, qint64) {});
-    return Task::combine(results);
-}
 
 #endif // DEMOTASK_H

@@ -5,6 +5,7 @@
 // thread, and the real app binary as the worker process.
 
 #include "demotask.h"
+#include "expected.h"
 #include "mainwindow.h"
 #include "testsupport.h"
 #include "windowdriver.h"

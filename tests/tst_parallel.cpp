@@ -5,6 +5,7 @@
 // of the app, and ended together.
 
 #include "demotask.h"
+#include "expected.h"
 #include "mainwindow.h"
 #include "testsupport.h"
 #include "windowdriver.h"

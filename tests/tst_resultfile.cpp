@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 
 #include "demotask.h"
+#include "expected.h"
 #include "testsupport.h"
 #include "worker.h"
 

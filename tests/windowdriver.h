@@ -51,6 +51,11 @@ inline QList<qint64> workerPids(QWidget *window)
     return pids;
 }
 
+inline QStringList resultFiles(QWidget *window)
+{
+    return text(window, "fileLabel").split(QLatin1String(", "), Qt::SkipEmptyParts);
+}
+
 inline bool anyProcessExists(const QList<qint64> &pids)
 {
     for (qint64 pid : pids) {
@@ -60,11 +65,12 @@ inline bool anyProcessExists(const QList<qint64> &pids)
     return false;
 }
 
-// A shown window whose workers are the real app binary.
-inline std::unique_ptr<MainWindow> newWindow(const TaskInput &input)
+// A shown window whose workers are the real app binary, or `program`.
+inline std::unique_ptr<MainWindow>
+newWindow(const TaskInput &input, const QString &program = QStringLiteral(WORKER_PROGRAM))
 {
     auto window = std::make_unique<MainWindow>(input);
-    window->setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
+    window->setWorkerProgram(program);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         qWarning("the window was not exposed");

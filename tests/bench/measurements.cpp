@@ -6,6 +6,7 @@
 #include "demotask.h"
 #include "mainwindow.h"
 #include "testsupport.h"
+#include "windowdriver.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -30,6 +31,8 @@
 #include <memory>
 
 #include <signal.h> // ::kill: test code, to crash a worker from outside as a bug would
+
+using namespace WindowDriver;
 
 namespace {
 constexpr double NotMeasured = std::numeric_limits<double>::quiet_NaN();
@@ -122,15 +125,6 @@ QString workerProgram()
 
 // ---- The window ---------------------------------------------------------------------------------
 
-template<typename T>
-T *widget(QWidget *window, const char *name)
-{
-    T *child = window->findChild<T *>(QLatin1String(name));
-    if (!child)
-        qFatal("no widget named %s", name);
-    return child;
-}
-
 // Quits a loop when the watched widget is enabled again. For the Start button that is the
 // window's sign that its task ended; an event filter sees it at once, and polls nothing, which
 // would add work of its own to what is measured.
@@ -150,16 +144,6 @@ protected:
 private:
     QEventLoop *m_loop;
 };
-
-std::unique_ptr<MainWindow> newWindow(const TaskInput &input, const QString &program)
-{
-    auto window = std::make_unique<MainWindow>(input);
-    window->setWorkerProgram(program);
-    window->show();
-    if (!QTest::qWaitForWindowExposed(window.get()))
-        qWarning("the window was not exposed");
-    return window;
-}
 
 // Clicks Start, as a user does, and returns once the task ended: whether it succeeded.
 bool runWindowTask(QWidget *window)

@@ -5,7 +5,7 @@
 // buggy worker may have left in any state, so no byte sequence may crash it, leak, or make it
 // allocate far more than the file's size. Run by .ci/fuzz.
 
-#include "../demotask.h"
+#include "../expected.h"
 #include "worker.h"
 
 #include <QBuffer>

@@ -9,8 +9,10 @@
 // Linux-only test code; the app itself never needs them (it watches its workers' locks instead).
 
 #include "demotask.h"
+#include "expected.h"
 #include "mainwindow.h"
 #include "testsupport.h"
+#include "windowdriver.h"
 
 #include <QAtomicInt>
 #include <QComboBox>
@@ -25,47 +27,11 @@
 #include <QtTest>
 
 namespace Reliability {
+using namespace WindowDriver;
+
 // Generous: the tests also run under ASan and TSan, on a machine shared with other builds.
 constexpr int TaskTimeout = 60000;
 constexpr int SettleTimeout = 30000;
-
-template<typename T>
-T *widget(QWidget *window, const char *name)
-{
-    T *child = window->findChild<T *>(QLatin1String(name));
-    if (!child)
-        qFatal("no widget named %s", name);
-    return child;
-}
-
-inline QString text(QWidget *window, const char *label)
-{
-    return widget<QLabel>(window, label)->text();
-}
-
-inline void click(QWidget *window, const char *button)
-{
-    QTest::mouseClick(widget<QPushButton>(window, button), Qt::LeftButton);
-}
-
-inline bool isIdle(QWidget *window)
-{
-    return widget<QPushButton>(window, "startButton")->isEnabled();
-}
-
-inline QList<qint64> workerPids(QWidget *window)
-{
-    QList<qint64> pids;
-    for (const QString &pid :
-         text(window, "pidsLabel").split(QLatin1String(", "), Qt::SkipEmptyParts))
-        pids << pid.toLongLong();
-    return pids;
-}
-
-inline QStringList resultFiles(QWidget *window)
-{
-    return text(window, "fileLabel").split(QLatin1String(", "), Qt::SkipEmptyParts);
-}
 
 // Selects a failure mode in the window's selector. The window lists only the first six; the
 // broken-file modes are added here, as items of the same shape (text, int(Failure)): a test-only

@@ -124,12 +124,7 @@ void tst_Faults::cleanup()
 
 std::unique_ptr<MainWindow> tst_Faults::newWindow(const TaskInput &input, const QString &program)
 {
-    auto window = std::make_unique<MainWindow>(input);
-    window->setWorkerProgram(program);
-    window->show();
-    if (!QTest::qWaitForWindowExposed(window.get()))
-        qWarning("the window was not exposed");
-    return window;
+    return WindowDriver::newWindow(input, program);
 }
 
 void tst_Faults::useTempDir(const QString &path)

@@ -8,6 +8,7 @@
 
 #include "demotask.h"
 #include "mainwindow.h"
+#include "windowdriver.h"
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -19,15 +20,6 @@
 
 namespace {
 constexpr int Timeout = 120000; // ms; a debug build on a busy machine is slow
-
-template<typename T>
-T *child(QWidget *window, const char *name)
-{
-    T *widget = window->findChild<T *>(QLatin1String(name));
-    if (!widget)
-        qFatal("no widget named %s", name);
-    return widget;
-}
 
 // Processes events until `done` holds; false on timeout.
 template<typename Predicate>
@@ -68,10 +60,10 @@ int main(int argc, char *argv[])
         MainWindow window(DemoTask::slow());
         window.setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
         window.show();
-        auto bar = child<QProgressBar>(&window, "progressBar");
-        child<QAbstractButton>(&window, "startButton")->click();
+        auto bar = WindowDriver::widget<QProgressBar>(&window, "progressBar");
+        WindowDriver::widget<QAbstractButton>(&window, "startButton")->click();
         for (int i = 0; i < 3; ++i)
-            child<QAbstractButton>(&window, "clickButton")->click();
+            WindowDriver::widget<QAbstractButton>(&window, "clickButton")->click();
         if (!waitFor([bar] { return bar->value() >= bar->maximum() * 4 / 10; })) {
             QTextStream(stderr) << "the progress bar did not move" << Qt::endl;
             return 1;
@@ -86,9 +78,9 @@ int main(int argc, char *argv[])
         MainWindow window(DemoTask::slow()); // long enough for the bar to near the halfway crash
         window.setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
         window.show();
-        auto failureBox = child<QComboBox>(&window, "failureBox");
+        auto failureBox = WindowDriver::widget<QComboBox>(&window, "failureBox");
         failureBox->setCurrentIndex(failureBox->findData(int(Failure::Crash)));
-        auto start = child<QAbstractButton>(&window, "startButton");
+        auto start = WindowDriver::widget<QAbstractButton>(&window, "startButton");
         start->click();
         if (!waitFor([start] { return start->isEnabled(); })) {
             QTextStream(stderr) << "the crashing task did not end" << Qt::endl;

@@ -58,21 +58,4 @@ inline QString badInputReason()
 }
 } // namespace DemoTask
 
-inline QByteArray serialized(const TaskResult &result)
-{
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
-    out << result;
-    return bytes;
-}
-
-inline TaskResult expectedResult(const TaskInput &input, int workers = 1)
-{
-    QList<TaskResult> results;
-    for (int index = 0; index < workers; ++index)
-        results << Task::run(Task::share(input, index, workers), [](qint64, qint64) {});
-    return Task::combine(results);
-}
-
 #endif // DEMOTASK_H
