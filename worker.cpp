@@ -23,6 +23,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -653,6 +654,14 @@ private:
     bool allExited();
     void finish();
 
+    // Emits `signal` with `arguments`, from the thread the TaskThread lives in (see post()).
+    template<typename... Parameters, typename... Arguments>
+    void report(void (TaskThread::*signal)(Parameters...), const Arguments &...arguments)
+    {
+        m_thread->post(
+                [thread = m_thread, signal, arguments...] { (thread->*signal)(arguments...); });
+    }
+
     TaskThread *m_thread;
     const Request m_request;
     std::vector<std::unique_ptr<Process>> m_processes;
@@ -749,7 +758,7 @@ bool TaskThread::Run::launch(const QString &folder, const QString &hostLock)
         resultFiles << process->resultPath;
         m_processes.push_back(std::move(process));
     }
-    emit m_thread->workersStarted(pids, resultFiles);
+    report(&TaskThread::workersStarted, pids, resultFiles);
     return true;
 }
 
@@ -788,7 +797,7 @@ bool TaskThread::Run::checkWorkers()
     }
     if (done != m_lastDone && total > 0) {
         m_lastDone = done;
-        emit m_thread->progressChanged(done, total);
+        report(&TaskThread::progressChanged, done, total);
     }
     return allDone;
 }
@@ -906,10 +915,10 @@ void TaskThread::Run::finish()
     }
     if (m_thread->cancelRequested()) {
         qCInfo(lcTask, "cancelled");
-        emit m_thread->cancelled();
+        report(&TaskThread::cancelled);
     } else if (!m_error.isEmpty()) {
         qCWarning(lcTask, "failed: %s", qUtf8Printable(m_error));
-        emit m_thread->failed(m_error);
+        report(&TaskThread::failed, m_error);
     } else {
         QList<TaskResult> results;
         double seconds = 0;
@@ -919,9 +928,34 @@ void TaskThread::Run::finish()
         }
         const TaskResult result = Task::combine(results);
         qCInfo(lcTask, "finished in %.3f s: %s", seconds, qUtf8Printable(Task::describe(result)));
-        emit m_thread->progressChanged(1, 1); // a full bar, in units the window need not know
-        emit m_thread->succeeded(result, seconds);
+        report(&TaskThread::progressChanged, qint64(1), qint64(1)); // a full bar, in any units
+        report(&TaskThread::succeeded, result, seconds);
     }
+}
+
+// The waiter's reports reach the receivers from the thread this object lives in (the GUI thread),
+// one queued hop after the waiter made them, as a queued signal would. The queue is guarded by a
+// std::mutex so that the order of the waiter's writes before the receiver's reads is one that
+// ThreadSanitizer can see: Qt's own event queue gives the same order, but through a Qt that TSan
+// cannot look inside unless Qt itself was built for it.
+void TaskThread::post(std::function<void()> report)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_reportsMutex);
+        m_reports.push_back(std::move(report));
+    }
+    QMetaObject::invokeMethod(this, &TaskThread::deliverReports, Qt::QueuedConnection);
+}
+
+void TaskThread::deliverReports()
+{
+    std::vector<std::function<void()>> reports;
+    {
+        std::lock_guard<std::mutex> lock(m_reportsMutex);
+        reports.swap(m_reports);
+    }
+    for (const auto &report : reports)
+        report();
 }
 
 TaskThread::TaskThread(QObject *parent)

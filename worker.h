@@ -17,6 +17,8 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
@@ -219,6 +221,8 @@ private:
 
     bool cancelRequested();
     bool setCancellableLoop(QEventLoop *loop);
+    void post(std::function<void()> report);
+    void deliverReports();
 
     QMutex m_mutex; // guards every member: the GUI thread writes them, the waiter thread reads them
     QString m_program;
@@ -228,6 +232,9 @@ private:
     bool m_cancel = false;
     bool m_reported = false; // the task has reported its end; its thread is about to exit
     QEventLoop *m_loop = nullptr; // the waiter's loop while it watches the workers
+
+    std::mutex m_reportsMutex; // guards m_reports: the waiter's signals, waiting to be emitted
+    std::vector<std::function<void()>> m_reports;
 };
 
 #endif // WORKER_H

@@ -90,6 +90,7 @@ private:
     Snapshot snapshot() const;
     void runTask(int task, int workers);
     void runTasks(int count, int workers);
+    void settle();
     void verifyBackTo(const Snapshot &baseline);
 
     QTemporaryDir m_base;
@@ -191,11 +192,18 @@ void tst_Soak::runTasks(int count, int workers)
     }
 }
 
-void tst_Soak::verifyBackTo(const Snapshot &baseline)
+// Workers end and the waiter thread exits (closing its files) a moment after the window shows the
+// end of a task: counts are compared only once that is done.
+void tst_Soak::settle()
 {
-    // Workers end and threads exit a moment after the window shows the end: let them settle.
     QTRY_COMPARE_WITH_TIMEOUT(snapshot().workers, 0, SettleTimeout);
     QTRY_COMPARE_WITH_TIMEOUT(snapshot().files, 0, SettleTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(waiterThreads(), 0, SettleTimeout);
+}
+
+void tst_Soak::verifyBackTo(const Snapshot &baseline)
+{
+    settle();
     QTRY_COMPARE_WITH_TIMEOUT(snapshot().fds, baseline.fds, SettleTimeout);
     QTRY_COMPARE_WITH_TIMEOUT(snapshot().threads, baseline.threads, SettleTimeout);
 
@@ -221,8 +229,7 @@ void tst_Soak::sequentialTasksLeaveNothingBehind()
     runTasks(WarmUpTasks, 1);
     if (QTest::currentTestFailed())
         return;
-    QTRY_COMPARE_WITH_TIMEOUT(snapshot().workers, 0, SettleTimeout);
-    QTRY_COMPARE_WITH_TIMEOUT(snapshot().files, 0, SettleTimeout);
+    settle();
     const Snapshot baseline = snapshot();
 
     QElapsedTimer clock;
@@ -239,8 +246,7 @@ void tst_Soak::parallelRoundsLeaveNothingBehind()
     runTasks(WarmUpTasks, ParallelWorkers);
     if (QTest::currentTestFailed())
         return;
-    QTRY_COMPARE_WITH_TIMEOUT(snapshot().workers, 0, SettleTimeout);
-    QTRY_COMPARE_WITH_TIMEOUT(snapshot().files, 0, SettleTimeout);
+    settle();
     const Snapshot baseline = snapshot();
 
     QElapsedTimer clock;
