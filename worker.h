@@ -191,8 +191,9 @@ private:
 };
 
 // The waiter: a thread that starts the workers as detached copies of this program, watches them
-// until they are done, reads their results and hands them to the window through queued signals.
-// The GUI thread only calls start() and cancel(), neither of which blocks.
+// until they are done, reads their results and hands them to the window: its signals are emitted
+// in the thread this object lives in (the GUI thread), one queued hop after the waiter made them.
+// The GUI thread only calls start() and cancel(), and neither waits for a task.
 class TaskThread : public QThread
 {
     Q_OBJECT
