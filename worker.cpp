@@ -966,6 +966,10 @@ TaskThread::~TaskThread()
 {
     cancel();
     wait();
+    // Reports the waiter made after the last delivery go unsent. The lock also makes the order
+    // that wait() gives visible to ThreadSanitizer (see post()).
+    std::lock_guard<std::mutex> lock(m_reportsMutex);
+    m_reports.clear();
 }
 
 void TaskThread::setWorkerProgram(const QString &program)
