@@ -90,6 +90,7 @@ private:
     Snapshot snapshot() const;
     void runTask(int task, int workers);
     void runTasks(int count, int workers);
+    void soak(int tasks, int workers);
     void settle();
     void verifyBackTo(const Snapshot &baseline);
 
@@ -224,9 +225,11 @@ void tst_Soak::verifyBackTo(const Snapshot &baseline)
                                 .arg(baseline.rssKiB)));
 }
 
-void tst_Soak::sequentialTasksLeaveNothingBehind()
+// Warms up, takes the counts, runs `tasks` tasks of `workers` workers each, and checks that the
+// counts came back.
+void tst_Soak::soak(int tasks, int workers)
 {
-    runTasks(WarmUpTasks, 1);
+    runTasks(WarmUpTasks, workers);
     if (QTest::currentTestFailed())
         return;
     settle();
@@ -234,29 +237,21 @@ void tst_Soak::sequentialTasksLeaveNothingBehind()
 
     QElapsedTimer clock;
     clock.start();
-    runTasks(SequentialTasks, 1);
+    runTasks(tasks, workers);
     if (QTest::currentTestFailed())
         return;
-    qInfo("%d tasks in %.1f s", SequentialTasks, double(clock.elapsed()) / 1000);
+    qInfo("%d tasks of %d worker(s) in %.1f s", tasks, workers, double(clock.elapsed()) / 1000);
     verifyBackTo(baseline);
+}
+
+void tst_Soak::sequentialTasksLeaveNothingBehind()
+{
+    soak(SequentialTasks, 1);
 }
 
 void tst_Soak::parallelRoundsLeaveNothingBehind()
 {
-    runTasks(WarmUpTasks, ParallelWorkers);
-    if (QTest::currentTestFailed())
-        return;
-    settle();
-    const Snapshot baseline = snapshot();
-
-    QElapsedTimer clock;
-    clock.start();
-    runTasks(ParallelRounds, ParallelWorkers);
-    if (QTest::currentTestFailed())
-        return;
-    qInfo("%d rounds of %d workers in %.1f s", ParallelRounds, ParallelWorkers,
-          double(clock.elapsed()) / 1000);
-    verifyBackTo(baseline);
+    soak(ParallelRounds, ParallelWorkers);
 }
 
 int main(int argc, char *argv[])
