@@ -5,9 +5,7 @@
 
 #include <QCommandLineParser>
 #include <QDataStream>
-#include <QDateTime>
 #include <QDir>
-#include <QDirIterator>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
@@ -16,6 +14,7 @@
 #include <QMutexLocker>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSemaphore>
 #include <QTemporaryDir>
 #include <QTextStream>
@@ -591,22 +590,43 @@ QString folderPrefix()
     return QStringLiteral(APP_NAME "-");
 }
 
-// Task folders of apps that were killed: their app's lock is free. Live apps' folders are left
-// alone, whoever owns them.
-void removeStaleTaskFolders()
+// The names of the files a task folder holds: host.lock, and each worker's result file with its
+// .lock, .progress and .log. Nothing else in such a folder was made by this app.
+bool isTaskFileName(const QString &name)
 {
-    QDirIterator it(QDir::tempPath(), {folderPrefix() + QLatin1Char('*')},
-                    QDir::Dirs | QDir::NoDotAndDotDot);
-    while (it.hasNext()) {
-        const QString folder = it.next();
-        const QString host = folder + QLatin1String("/host.lock");
-        const bool stale = QFileInfo::exists(host)
-                ? WorkerFiles::holderGone(host)
-                : it.fileInfo().lastModified().secsTo(QDateTime::currentDateTime())
-                        > 60; // never got a lock
-        if (stale && QDir(folder).removeRecursively())
+    static const QRegularExpression pattern(QRegularExpression::anchoredPattern(
+            QStringLiteral(R"(host\.lock|worker-[0-9]+\.result(\.lock|\.progress|\.log)?)")));
+    return pattern.match(name).hasMatch();
+}
+
+// Task folders of apps that were killed. TMPDIR is shared and hostile, so only a folder that is
+// provably this app's own and provably dead is touched: the exact name QTemporaryDir gave it
+// (case-sensitive), a real directory, never a symlink, owned by this user (`ownerId`, the owner of
+// the folder this task just made), with a host.lock that is a regular file nobody holds. Even then
+// only files of this app's own names go, and the folder is removed only once it is empty.
+void removeDeadTaskFolders(uint ownerId)
+{
+    static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
+            QRegularExpression::escape(folderPrefix()) + QStringLiteral("[A-Za-z0-9]{6}")));
+    const QFileInfoList folders = QDir(QDir::tempPath())
+                                          .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
+                                                         | QDir::NoSymLinks | QDir::Hidden);
+    for (const QFileInfo &folder : folders) {
+        const QFileInfo host(folder.filePath() + QLatin1String("/host.lock"));
+        if (!folderName.match(folder.fileName()).hasMatch() || folder.isSymLink() || !folder.isDir()
+            || folder.ownerId() != ownerId || host.isSymLink() || !host.isFile()
+            || host.ownerId() != ownerId || !WorkerFiles::holderGone(host.filePath()))
+            continue;
+        QDir dir(folder.filePath());
+        const QFileInfoList files =
+                dir.entryInfoList(QDir::Files | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+        for (const QFileInfo &file : files) {
+            if (isTaskFileName(file.fileName()) && !file.isSymLink())
+                dir.remove(file.fileName());
+        }
+        if (QDir().rmdir(folder.filePath()))
             qCInfo(lcTask, "removed %s, left by an app that was killed",
-                   qUtf8Printable(nativePath(folder)));
+                   qUtf8Printable(nativePath(folder.filePath())));
     }
 }
 } // namespace
@@ -681,8 +701,6 @@ void TaskThread::Run::exec()
                           .arg(nativePath(qEnvironmentVariable("TMPDIR")));
         return finish();
     }
-    removeStaleTaskFolders();
-
     // A private folder (mode 0700) for this task's files: only this user can read them, and one
     // removal takes them all away.
     QTemporaryDir folder(QDir::tempPath() + QLatin1Char('/') + folderPrefix()
@@ -693,6 +711,7 @@ void TaskThread::Run::exec()
                           .arg(nativePath(QDir::tempPath()), folder.errorString());
         return finish();
     }
+    removeDeadTaskFolders(QFileInfo(folder.path()).ownerId());
     // The workers watch this lock: while this thread holds it they run, and the moment it is free
     // (cancel, quit, or the app killed) they stop by themselves.
     QLockFile host(folder.filePath(QStringLiteral("host.lock")));

@@ -9,9 +9,11 @@
 #include "reliability.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHash>
+#include <QLockFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -79,6 +81,7 @@ private slots:
     void unwritableTempDirSaysWhereAndNextStartWorks_data();
     void unwritableTempDirSaysWhereAndNextStartWorks();
     void pathsWithSpacesAndNonAsciiWork();
+    void sweepRemovesOnlyDeadFoldersOfItsOwn();
     void startPressedTwiceStartsOneWorker();
     void startPressedTheMomentATaskEndsStartsTheNextTask();
     void quitDuringWorkerStartUpLeavesNothing_data();
@@ -426,6 +429,71 @@ void tst_Faults::pathsWithSpacesAndNonAsciiWork()
     QCOMPARE(text(window.get(), "resultLabel"), Task::describe(expected));
     verifyNothingLeft(workerPids(window.get()));
     verifyNextStartWorks(window.get(), DemoTask::quick(), 2);
+}
+
+// TMPDIR is shared: the sweep of folders left by killed apps must touch nothing but those.
+void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
+{
+    const QString temp = m_base.filePath(QStringLiteral("shared tmp"));
+    const QString outside = m_base.filePath(QStringLiteral("user files"));
+    QVERIFY(QDir().mkpath(temp));
+    QVERIFY(QDir().mkpath(outside));
+    useTempDir(temp);
+    const auto plant = [](const QString &path) {
+        QVERIFY(QDir().mkpath(QFileInfo(path).path()));
+        QFile file(path);
+        QVERIFY2(file.open(QIODevice::WriteOnly), qPrintable(path));
+        file.write("user data\n");
+        file.close();
+        // Old enough for any age rule; the sweep must not have one.
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.setFileTime(QDateTime::currentDateTime().addDays(-2),
+                                 QFileDevice::FileModificationTime));
+    };
+    const QString prefix = temp + QStringLiteral("/" APP_NAME "-");
+    const QStringList kept = {
+            prefix + QStringLiteral("1.0.0/src/main.cpp"), // a source tree named like the app
+            temp + QStringLiteral("/LongTaskRunnin-notes/notes.txt"), // the name in other case
+            temp + QStringLiteral("/" APP_NAME "-").toUpper()
+                    + QStringLiteral("ABCDEF/worker-1.result"), // pattern, other case
+            prefix + QStringLiteral("Ab12Cd/worker-1.result"), // the pattern, but no host.lock
+            prefix + QStringLiteral("Ab12Ce/foreign.txt"), // dead, but with a file not ours
+            outside + QStringLiteral("/precious.txt"), // reached only through a symlink
+            outside + QStringLiteral("/host.lock"),
+    };
+    for (const QString &path : kept)
+        plant(path);
+    plant(prefix + QStringLiteral("Ab12Ce/host.lock"));
+    QVERIFY(QFile::link(outside, prefix + QStringLiteral("Ab12Cf"))); // a symlink to user files
+    // A dead task folder of this app: its host.lock is free. Only this one goes.
+    plant(prefix + QStringLiteral("Ab12Cg/host.lock"));
+    plant(prefix + QStringLiteral("Ab12Cg/worker-1.result"));
+    plant(prefix + QStringLiteral("Ab12Cg/worker-1.result.log"));
+    // A live app's folder: its host.lock is held.
+    QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Ch")));
+    QLockFile live(prefix + QStringLiteral("Ab12Ch/host.lock"));
+    QVERIFY(live.tryLock(0));
+    // Another user's dead folder, where the test can make one (as root).
+    const QString foreign = prefix + QStringLiteral("Ab12Ci");
+    plant(foreign + QStringLiteral("/host.lock"));
+    const bool root = ::geteuid() == 0;
+    if (root)
+        QCOMPARE(::chown(QFile::encodeName(foreign).constData(), 65534, 65534), 0);
+
+    auto window = newWindow(DemoTask::tiny());
+    click(window.get(), "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    QCOMPARE(text(window.get(), "statusLabel"), QStringLiteral("Done."));
+
+    for (const QString &path : kept)
+        QVERIFY2(QFileInfo::exists(path), qPrintable(path + QStringLiteral(" was deleted")));
+    QVERIFY(QFileInfo::exists(prefix + QStringLiteral("Ab12Ce/host.lock")) == false);
+    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cf")).isSymLink());
+    QVERIFY2(!QFileInfo::exists(prefix + QStringLiteral("Ab12Cg")), "a dead folder was kept");
+    QVERIFY(QFileInfo::exists(prefix + QStringLiteral("Ab12Ch/host.lock")));
+    QCOMPARE(QFileInfo::exists(foreign + QStringLiteral("/host.lock")), root);
+    live.unlock();
+    QVERIFY(QDir(temp).removeRecursively());
 }
 
 void tst_Faults::startPressedTwiceStartsOneWorker()
