@@ -14,44 +14,50 @@ int main(int argc, char *argv[])
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate(
-            "main", "Runs a long task in a copy of itself, so that its window never freezes."));
-    const QCommandLineOption helpOption = parser.addHelpOption();
-    const QCommandLineOption versionOption = parser.addVersionOption();
+            "main", "Runs a long task in copies of itself, so that its window never freezes."));
+    parser.addHelpOption();
+    parser.addVersionOption();
     Task::addOptions(parser);
     Worker::addOptions(parser);
 
-    // Parsed once before any application object exists: only the window needs a QApplication.
-    // The worker, --help, --version and a bad command line get a QCoreApplication, which needs
-    // no display and loads no platform plugin.
+    // Parsed before any application object exists: only the window needs a QApplication. The
+    // worker, --help, --version and a bad command line get a QCoreApplication, which needs no
+    // display.
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
+    TaskInput input;
     Worker::Options options;
     QString error;
-    if (!parser.parse(arguments)) {
-        error = parser.errorText();
-    } else if (!parser.positionalArguments().isEmpty()) {
+    if (parser.parse(arguments) && !parser.positionalArguments().isEmpty())
         error = QCoreApplication::translate("main", "unexpected argument '%1'")
                         .arg(parser.positionalArguments().constFirst());
-    }
-    const bool valid = error.isEmpty() && Worker::readOptions(parser, &options, &error);
-    const bool window = valid && !parser.isSet(QStringLiteral("worker"))
-            && !parser.isSet(helpOption) && !parser.isSet(versionOption);
+    else if (parser.unknownOptionNames().isEmpty())
+        Worker::readOptions(parser, &options, &error);
+    const bool window = error.isEmpty() && parser.unknownOptionNames().isEmpty()
+            && !parser.isSet(QStringLiteral("worker")) && !parser.isSet(QStringLiteral("help"))
+            && !parser.isSet(QStringLiteral("version"));
+    // A worker reads the task's options as part of its task; the window's come from its fields.
+    if (window)
+        TaskGlue::readInput(parser, &input, &error);
 
-    std::unique_ptr<QCoreApplication> app(window ? new QApplication(argc, argv)
-                                                 : new QCoreApplication(argc, argv));
+    std::unique_ptr<QCoreApplication> app(window && error.isEmpty()
+                                                  ? new QApplication(argc, argv)
+                                                  : new QCoreApplication(argc, argv));
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
     QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
     parser.process(*app); // --help, --version and unknown options end here
-    if (!valid) {
+    if (!error.isEmpty()) {
         QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
-        return ExitUsage;
+        return Worker::ExitUsage;
     }
     if (!window) {
-        Worker worker(options);
+        Worker worker(options, [&parser](const Task::Progress &progress) {
+            return TaskGlue::run(parser, progress);
+        });
         return worker.exec();
     }
-    MainWindow mainWindow(options.input);
+    MainWindow mainWindow(input);
     mainWindow.show();
     return app->exec();
 }

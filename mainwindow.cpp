@@ -3,141 +3,191 @@
 
 #include "mainwindow.h"
 
-#include <QComboBox>
-#include <QDir>
+#include <QApplication>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QVBoxLayout>
+
+#include <climits>
 
 namespace {
 constexpr int ProgressSteps = 1000;
 
-QLabel *newValueLabel(const QString &name, const QString &accessibleName)
+// A label that shows data: plain text (never markup, whatever the data holds), selectable, and
+// read by screen readers as its current text, since it has no fixed accessible name.
+QLabel *newValueLabel(const QString &objectName)
 {
     auto label = new QLabel;
-    label->setObjectName(name);
-    label->setAccessibleName(accessibleName);
+    label->setObjectName(objectName);
+    label->setTextFormat(Qt::PlainText);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
     return label;
 }
+
+QPushButton *newButton(const QString &text, const QString &objectName)
+{
+    auto button = new QPushButton(text);
+    button->setObjectName(objectName);
+    return button;
+}
 } // namespace
 
-MainWindow::MainWindow(const TaskInput &input, QWidget *parent) : QWidget(parent), m_input(input)
-{
-    m_failureBox = new QComboBox;
-    m_failureBox->setObjectName(QStringLiteral("failureBox"));
-    m_failureBox->setAccessibleName(tr("Failure mode"));
-    m_failureBox->addItem(tr("None: run the task"), int(Failure::None));
-    m_failureBox->addItem(tr("Exception in the task"), int(Failure::Exception));
-    m_failureBox->addItem(tr("Crash (segfault)"), int(Failure::Crash));
-    m_failureBox->addItem(tr("Abort"), int(Failure::Abort));
-    m_failureBox->addItem(tr("Exit without a result"), int(Failure::Exit));
-    m_failureBox->addItem(tr("Hang (try Cancel)"), int(Failure::Hang));
+// ==== YOUR TASK: BEGIN ===========================================================================
+// The widgets that edit your TaskInput and show your TaskResult.
 
+void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results,
+                                   const TaskInput &input)
+{
+    m_trialsBox = new QSpinBox;
+    m_trialsBox->setObjectName(QStringLiteral("trialsBox"));
+    m_trialsBox->setRange(1, INT_MAX);
+    m_trialsBox->setGroupSeparatorShown(true);
+    m_trialsBox->setValue(int(qMin<quint64>(input.trials, INT_MAX)));
+    m_seedBox = new QSpinBox;
+    m_seedBox->setObjectName(QStringLiteral("seedBox"));
+    m_seedBox->setRange(0, INT_MAX);
+    m_seedBox->setValue(int(qMin<quint32>(input.seed, INT_MAX)));
+    inputs->addRow(tr("&Trials:"), m_trialsBox);
+    inputs->addRow(tr("S&eed:"), m_seedBox);
+
+    m_resultLabel = newValueLabel(QStringLiteral("resultLabel"));
+    results->addRow(tr("Result:"), m_resultLabel);
+}
+
+TaskInput MainWindow::taskInput() const
+{
+    TaskInput input;
+    input.trials = quint64(m_trialsBox->value());
+    input.seed = quint32(m_seedBox->value());
+    return input;
+}
+
+void MainWindow::showTaskResult(const TaskResult &result)
+{
+    m_resultLabel->setText(Task::describe(result));
+}
+
+void MainWindow::clearTaskResult()
+{
+    m_resultLabel->clear();
+}
+// ==== YOUR TASK: END =============================================================================
+
+MainWindow::MainWindow(const TaskInput &input, QWidget *parent)
+    : QMainWindow(parent), m_waiter(this)
+{
+    m_inputArea = new QWidget;
+    auto inputs = new QFormLayout(m_inputArea);
+    inputs->setContentsMargins(0, 0, 0, 0);
+    auto results = new QFormLayout;
+    createTaskWidgets(inputs, results, input);
     m_workersBox = new QSpinBox;
     m_workersBox->setObjectName(QStringLiteral("workersBox"));
-    m_workersBox->setAccessibleName(tr("Workers"));
     m_workersBox->setRange(1, qMax(1, QThread::idealThreadCount()));
+    if (Task::Splittable)
+        inputs->addRow(tr("&Workers:"), m_workersBox);
+    else
+        m_workersBox->hide();
 
-    m_startButton = new QPushButton(tr("&Start"));
-    m_startButton->setObjectName(QStringLiteral("startButton"));
-    m_cancelButton = new QPushButton(tr("&Cancel"));
-    m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
-    auto clickButton = new QPushButton(tr("Click &me"));
-    clickButton->setObjectName(QStringLiteral("clickButton"));
+    m_startButton = newButton(tr("&Start"), QStringLiteral("startButton"));
+    m_cancelButton = newButton(tr("&Cancel"), QStringLiteral("cancelButton"));
+    auto clickButton = newButton(tr("Click &me"), QStringLiteral("clickButton"));
     clickButton->setToolTip(tr("Counts your clicks: proof that the window never freezes."));
-    auto quitButton = new QPushButton(tr("&Quit"));
-    quitButton->setObjectName(QStringLiteral("quitButton"));
-
+    auto quitButton = newButton(tr("&Quit"), QStringLiteral("quitButton"));
     m_progressBar = new QProgressBar;
     m_progressBar->setObjectName(QStringLiteral("progressBar"));
     m_progressBar->setAccessibleName(tr("Progress"));
     m_progressBar->setRange(0, ProgressSteps);
-    m_progressBar->setValue(0);
-
-    m_resultLabel = newValueLabel(QStringLiteral("resultLabel"), tr("Result"));
-    m_secondsLabel = newValueLabel(QStringLiteral("secondsLabel"), tr("Time"));
-    m_pidsLabel = newValueLabel(QStringLiteral("pidsLabel"), tr("Worker processes"));
-    m_fileLabel = newValueLabel(QStringLiteral("fileLabel"), tr("Result file"));
-    m_statusLabel = newValueLabel(QStringLiteral("statusLabel"), tr("Status"));
-    m_clicksLabel = newValueLabel(QStringLiteral("clicksLabel"), tr("Clicks"));
-    m_statusLabel->setText(tr("Ready."));
-    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
-
-    auto settings = new QFormLayout;
-    settings->addRow(tr("&Failure mode:"), m_failureBox);
-    settings->addRow(tr("&Workers:"), m_workersBox);
+    m_timeLabel = newValueLabel(QStringLiteral("timeLabel"));
+    m_pidsLabel = newValueLabel(QStringLiteral("pidsLabel"));
+    m_clicksLabel = newValueLabel(QStringLiteral("clicksLabel"));
+    m_statusLabel = newValueLabel(QStringLiteral("statusLabel"));
+    results->addRow(tr("Time:"), m_timeLabel);
+    results->addRow(tr("Worker pids:"), m_pidsLabel);
 
     auto taskButtons = new QHBoxLayout;
     taskButtons->addWidget(m_startButton);
     taskButtons->addWidget(m_cancelButton);
     taskButtons->addStretch();
-
-    auto results = new QFormLayout;
-    results->addRow(tr("Result:"), m_resultLabel);
-    results->addRow(tr("Time:"), m_secondsLabel);
-    results->addRow(tr("Worker pids:"), m_pidsLabel);
-    results->addRow(tr("Result file:"), m_fileLabel);
-    results->addRow(tr("Status:"), m_statusLabel);
-
     auto bottomButtons = new QHBoxLayout;
     bottomButtons->addWidget(clickButton);
     bottomButtons->addWidget(m_clicksLabel);
     bottomButtons->addStretch();
     bottomButtons->addWidget(quitButton);
-
-    auto layout = new QVBoxLayout(this);
-    layout->addLayout(settings);
+    auto central = new QWidget;
+    auto layout = new QVBoxLayout(central);
+    layout->addWidget(m_inputArea);
     layout->addLayout(taskButtons);
     layout->addWidget(m_progressBar);
     layout->addLayout(results);
     layout->addStretch();
     layout->addLayout(bottomButtons);
+    setCentralWidget(central);
+    statusBar()->addWidget(m_statusLabel, 1);
+    createActions();
 
     connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
-    connect(m_cancelButton, &QPushButton::clicked, &m_thread, &TaskThread::cancel);
+    connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);
     connect(clickButton, &QPushButton::clicked, this, &MainWindow::countClick);
     connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
-
-    connect(&m_thread, &TaskThread::workersStarted, this, &MainWindow::showStarted);
-    connect(&m_thread, &TaskThread::progressChanged, this, &MainWindow::showProgress);
-    connect(&m_thread, &TaskThread::succeeded, this, &MainWindow::showResult);
-    connect(&m_thread, &TaskThread::failed, this, &MainWindow::showError);
-    connect(&m_thread, &TaskThread::cancelled, this, &MainWindow::showCancelled);
+    connect(&m_waiter, &Waiter::workersStarted, this, &MainWindow::showStarted);
+    connect(&m_waiter, &Waiter::progressChanged, this, &MainWindow::showProgress);
+    connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResults);
+    connect(&m_waiter, &Waiter::failed, this, &MainWindow::showStatus);
+    connect(&m_waiter, &Waiter::cancelled, this, [this] { showStatus(tr("Cancelled.")); });
+    // Start comes back only once the waiter thread has ended: a click can never find it busy.
+    connect(&m_waiter, &QThread::finished, this, [this] { setRunning(false); });
 
     setWindowTitle(QCoreApplication::applicationName());
+    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
+    showStatus(tr("Ready."));
     setRunning(false);
-    resize(560, 360);
+}
+
+void MainWindow::createActions()
+{
+    QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
+    QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAction->setShortcuts(QKeySequence::Quit);
+    quitAction->setStatusTip(tr("Quit, ending the task's workers"));
+    QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
+    helpMenu->addAction(tr("&About"), this, &MainWindow::about);
+    helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
 void MainWindow::setWorkerProgram(const QString &program)
 {
-    m_thread.setWorkerProgram(program);
+    m_waiter.setWorkerProgram(program);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    // Ends the workers now; the thread itself is waited for when the window is destroyed.
-    m_thread.cancel();
-    QWidget::closeEvent(event);
+    m_waiter.cancel(); // the workers end now; the destructor waits for the waiter thread
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::start()
 {
+    QList<QStringList> arguments;
+    QString error;
+    if (!TaskGlue::workerArguments(taskInput(), m_workersBox->value(), &arguments, &error))
+        return showStatus(error);
     setRunning(true);
+    clearTaskResult();
     m_progressBar->setValue(0);
-    m_resultLabel->clear();
-    m_secondsLabel->clear();
+    m_timeLabel->clear();
     m_pidsLabel->clear();
-    m_fileLabel->clear();
-    m_statusLabel->setText(tr("Starting..."));
-    m_thread.start(m_input, m_workersBox->value(), Failure(m_failureBox->currentData().toInt()));
+    showStatus(tr("Starting..."));
+    m_waiter.start(arguments);
 }
 
 void MainWindow::countClick()
@@ -145,16 +195,14 @@ void MainWindow::countClick()
     m_clicksLabel->setText(tr("Clicks: %1").arg(++m_clicks));
 }
 
-void MainWindow::showStarted(const QList<qint64> &pids, const QStringList &resultFiles)
+void MainWindow::showStarted(const QList<qint64> &pids)
 {
-    QStringList pidTexts;
+    QStringList texts;
     for (qint64 pid : pids)
-        pidTexts << QString::number(pid);
-    m_pidsLabel->setText(pidTexts.join(QLatin1String(", ")));
-    m_fileLabel->setText(QDir::toNativeSeparators(resultFiles.join(QLatin1String(", "))));
-    m_statusLabel->setText(pids.size() == 1
-                                   ? tr("Running in 1 worker process...")
-                                   : tr("Running in %1 worker processes...").arg(pids.size()));
+        texts << QString::number(pid);
+    m_pidsLabel->setText(texts.join(QLatin1String(", ")));
+    showStatus(pids.size() == 1 ? tr("Running in 1 worker process...")
+                                : tr("Running in %1 worker processes...").arg(pids.size()));
 }
 
 void MainWindow::showProgress(qint64 done, qint64 total)
@@ -162,30 +210,34 @@ void MainWindow::showProgress(qint64 done, qint64 total)
     m_progressBar->setValue(int(double(done) / double(total) * ProgressSteps));
 }
 
-void MainWindow::showResult(const TaskResult &result, double seconds)
+void MainWindow::showResults(const QList<QByteArray> &results, double seconds)
 {
-    m_resultLabel->setText(Task::describe(result));
-    m_secondsLabel->setText(tr("%1 s").arg(QLocale().toString(seconds, 'f', 3)));
-    m_statusLabel->setText(tr("Done."));
-    setRunning(false);
+    TaskResult result;
+    QString error;
+    if (!TaskGlue::combine(results, &result, &error))
+        return showStatus(error);
+    showTaskResult(result);
+    m_timeLabel->setText(tr("%1 s").arg(QLocale().toString(seconds, 'f', 3)));
+    showStatus(tr("Done."));
 }
 
-void MainWindow::showError(const QString &message)
+void MainWindow::showStatus(const QString &message)
 {
     m_statusLabel->setText(message);
-    setRunning(false);
-}
-
-void MainWindow::showCancelled()
-{
-    m_statusLabel->setText(tr("Cancelled."));
-    setRunning(false);
 }
 
 void MainWindow::setRunning(bool running)
 {
     m_startButton->setEnabled(!running);
     m_cancelButton->setEnabled(running);
-    m_failureBox->setEnabled(!running);
-    m_workersBox->setEnabled(!running);
+    m_inputArea->setEnabled(!running);
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, tr("About %1").arg(QCoreApplication::applicationName()),
+                       tr("%1 %2\n\nRuns a long task in copies of itself, so that its window "
+                          "never freezes.")
+                               .arg(QCoreApplication::applicationName(),
+                                    QCoreApplication::applicationVersion()));
 }

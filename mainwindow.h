@@ -6,17 +6,17 @@
 
 #include "worker.h"
 
-#include <QWidget>
+#include <QMainWindow>
 
 QT_BEGIN_NAMESPACE
-class QComboBox;
+class QFormLayout;
 class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 QT_END_NAMESPACE
 
-class MainWindow : public QWidget
+class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
@@ -30,30 +30,39 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    // Your task's part of the window (mainwindow.cpp, "YOUR TASK").
+    void createTaskWidgets(QFormLayout *inputs, QFormLayout *results, const TaskInput &input);
+    TaskInput taskInput() const;
+    void showTaskResult(const TaskResult &result);
+    void clearTaskResult();
+
+    void createActions();
     void start();
     void countClick();
-    void showStarted(const QList<qint64> &pids, const QStringList &resultFiles);
+    void showStarted(const QList<qint64> &pids);
     void showProgress(qint64 done, qint64 total);
-    void showResult(const TaskResult &result, double seconds);
-    void showError(const QString &message);
-    void showCancelled();
+    void showResults(const QList<QByteArray> &results, double seconds);
+    void showStatus(const QString &message);
     void setRunning(bool running);
+    void about();
 
-    TaskInput m_input;
-    TaskThread m_thread;
+    Waiter m_waiter;
     int m_clicks = 0;
 
-    QComboBox *m_failureBox;
-    QSpinBox *m_workersBox;
-    QPushButton *m_startButton;
-    QPushButton *m_cancelButton;
-    QProgressBar *m_progressBar;
-    QLabel *m_resultLabel;
-    QLabel *m_secondsLabel;
-    QLabel *m_pidsLabel;
-    QLabel *m_fileLabel;
-    QLabel *m_statusLabel;
-    QLabel *m_clicksLabel;
+    // Your task's widgets.
+    QSpinBox *m_trialsBox = nullptr;
+    QSpinBox *m_seedBox = nullptr;
+    QLabel *m_resultLabel = nullptr;
+
+    QWidget *m_inputArea = nullptr; // your task's input widgets and the Workers box
+    QSpinBox *m_workersBox = nullptr;
+    QPushButton *m_startButton = nullptr;
+    QPushButton *m_cancelButton = nullptr;
+    QProgressBar *m_progressBar = nullptr;
+    QLabel *m_timeLabel = nullptr;
+    QLabel *m_pidsLabel = nullptr;
+    QLabel *m_clicksLabel = nullptr;
+    QLabel *m_statusLabel = nullptr;
 };
 
 #endif // MAINWINDOW_H

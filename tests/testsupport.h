@@ -4,16 +4,128 @@
 #ifndef TESTSUPPORT_H
 #define TESTSUPPORT_H
 
+// What the tests share: driving the real window as a user does (its widgets found by object name,
+// real clicks), picking the job of the test worker program (tests/testworker), and looking at
+// what a task leaves behind. Nothing here knows what the task computes: results compare by their
+// QDataStream bytes.
+
+#include "mainwindow.h"
 #include "worker.h"
 
+#include <QDataStream>
 #include <QDir>
 #include <QFile>
-#include <QProcess>
-#include <QStringList>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTest>
 
-// Tests only. A worker process counts as gone when /proc has no live entry for it; a zombie,
-// waiting for its parent to reap it, is gone too. (Linux: Qt has no way to ask about a pid it did
-// not start, and the app itself never needs to: it watches the worker's lock instead.)
+#include <memory>
+
+// Generous: the tests also run under ASan and TSan, on a machine shared with other builds.
+constexpr int TaskTimeout = 60000;
+constexpr int SettleTimeout = 30000;
+
+// ---- The window, driven as a user drives it
+// ------------------------------------------------------
+
+template<typename T>
+T *widget(QWidget *window, const char *name)
+{
+    T *child = window->findChild<T *>(QLatin1String(name));
+    if (!child)
+        qFatal("no widget named %s", name);
+    return child;
+}
+
+inline QString text(QWidget *window, const char *label)
+{
+    return widget<QLabel>(window, label)->text();
+}
+
+inline QString status(QWidget *window)
+{
+    return text(window, "statusLabel");
+}
+
+inline void click(QWidget *window, const char *button)
+{
+    QTest::mouseClick(widget<QPushButton>(window, button), Qt::LeftButton);
+}
+
+inline bool isIdle(QWidget *window)
+{
+    return widget<QPushButton>(window, "startButton")->isEnabled();
+}
+
+inline Waiter *waiterOf(QWidget *window)
+{
+    return widget<Waiter>(window, "waiter");
+}
+
+inline QList<qint64> workerPids(QWidget *window)
+{
+    QList<qint64> pids;
+    const QStringList texts =
+            text(window, "pidsLabel").split(QLatin1String(", "), Qt::SkipEmptyParts);
+    for (const QString &pid : texts)
+        pids << pid.toLongLong();
+    return pids;
+}
+
+// A shown window whose workers are the test worker, or `program`.
+inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLiteral(TEST_WORKER))
+{
+    auto window = std::make_unique<MainWindow>();
+    window->setWorkerProgram(program);
+    window->show();
+    if (!QTest::qWaitForWindowExposed(window.get()))
+        qWarning("the window was not exposed");
+    return window;
+}
+
+// ---- The test worker's job
+// ------------------------------------------------------------------------
+
+// Sets an environment variable for as long as it lives; workers inherit it when they start.
+class ScopedEnv
+{
+public:
+    ScopedEnv(const char *name, const QByteArray &value) : m_name(name), m_old(qgetenv(name))
+    {
+        m_had = qEnvironmentVariableIsSet(name);
+        qputenv(name, value);
+    }
+    ~ScopedEnv()
+    {
+        if (m_had)
+            qputenv(m_name, m_old);
+        else
+            qunsetenv(m_name);
+    }
+    ScopedEnv(const ScopedEnv &) = delete;
+    ScopedEnv &operator=(const ScopedEnv &) = delete;
+
+private:
+    const char *m_name;
+    QByteArray m_old;
+    bool m_had = false;
+};
+
+// The bytes that the test worker's "ok" job returns: a default TaskResult, through QDataStream.
+inline QByteArray defaultResultBytes()
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(ResultFile::StreamVersion);
+    out << TaskResult();
+    return bytes;
+}
+
+// ---- What a task leaves behind (Linux: /proc) --------------------------------------------------
+
+// A worker process counts as gone when /proc has no live entry for it; a zombie, waiting for its
+// parent to reap it, is gone too. (Qt has no way to ask about a pid it did not start.)
 inline bool processExists(qint64 pid)
 {
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
@@ -24,31 +136,21 @@ inline bool processExists(qint64 pid)
     return end > 0 && line.size() > end + 2 && line.at(end + 2) != 'Z';
 }
 
-// Everything under `folder`, relative to it: the tests give the app a TMPDIR of its own, which
-// must be empty again after every task.
-inline QStringList filesIn(const QString &folder)
+inline bool anyProcessExists(const QList<qint64> &pids)
 {
-    QStringList names;
-    const QDir dir(folder);
-    for (const QString &name :
-         dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
-        names << name;
-    return names;
+    for (qint64 pid : pids) {
+        if (processExists(pid))
+            return true;
+    }
+    return false;
 }
 
-// Runs the real worker binary by hand, as a user would in a terminal.
-inline int runWorker(const QStringList &arguments, QByteArray *output = nullptr,
-                     QByteArray *errors = nullptr)
+// Everything in `folder`: the tests give the app a TMPDIR of its own, which must be empty again
+// after every task.
+inline QStringList filesIn(const QString &folder)
 {
-    QProcess process;
-    process.start(QStringLiteral(WORKER_PROGRAM),
-                  QStringList {QStringLiteral("--worker")} + arguments);
-    process.waitForFinished(60000);
-    if (output)
-        *output = process.readAllStandardOutput();
-    if (errors)
-        *errors = process.readAllStandardError();
-    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden
+                                  | QDir::System);
 }
 
 #endif // TESTSUPPORT_H
