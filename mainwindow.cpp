@@ -47,38 +47,38 @@ QPushButton *newButton(const QString &text, const QString &objectName)
 void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results,
                                    const TaskInput &input)
 {
-    m_trialsBox = new QSpinBox;
-    m_trialsBox->setObjectName(QStringLiteral("trialsBox"));
-    m_trialsBox->setRange(1, INT_MAX);
-    m_trialsBox->setGroupSeparatorShown(true);
-    m_trialsBox->setValue(int(qMin<quint64>(input.trials, INT_MAX)));
-    m_seedBox = new QSpinBox;
-    m_seedBox->setObjectName(QStringLiteral("seedBox"));
-    m_seedBox->setRange(0, INT_MAX);
-    m_seedBox->setValue(int(qMin<quint32>(input.seed, INT_MAX)));
-    inputs->addRow(tr("&Trials:"), m_trialsBox);
-    inputs->addRow(tr("S&eed:"), m_seedBox);
+    m_task.trials = new QSpinBox;
+    m_task.trials->setObjectName(QStringLiteral("trialsBox"));
+    m_task.trials->setRange(1, INT_MAX);
+    m_task.trials->setGroupSeparatorShown(true);
+    m_task.trials->setValue(int(qMin<quint64>(input.trials, INT_MAX)));
+    m_task.seed = new QSpinBox;
+    m_task.seed->setObjectName(QStringLiteral("seedBox"));
+    m_task.seed->setRange(0, INT_MAX);
+    m_task.seed->setValue(int(qMin<quint32>(input.seed, INT_MAX)));
+    inputs->addRow(tr("&Trials:"), m_task.trials);
+    inputs->addRow(tr("S&eed:"), m_task.seed);
 
-    m_resultLabel = newValueLabel(QStringLiteral("resultLabel"));
-    results->addRow(tr("Result:"), m_resultLabel);
+    m_task.result = newValueLabel(QStringLiteral("resultLabel"));
+    results->addRow(tr("Result:"), m_task.result);
 }
 
 TaskInput MainWindow::taskInput() const
 {
     TaskInput input;
-    input.trials = quint64(m_trialsBox->value());
-    input.seed = quint32(m_seedBox->value());
+    input.trials = quint64(m_task.trials->value());
+    input.seed = quint32(m_task.seed->value());
     return input;
 }
 
 void MainWindow::showTaskResult(const TaskResult &result)
 {
-    m_resultLabel->setText(Task::describe(result));
+    m_task.result->setText(Task::describe(result));
 }
 
 void MainWindow::clearTaskResult()
 {
-    m_resultLabel->clear();
+    m_task.result->clear();
 }
 // ==== YOUR TASK: END =============================================================================
 
@@ -157,7 +157,7 @@ void MainWindow::createActions()
 {
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
-    quitAction->setShortcuts(QKeySequence::Quit);
+    quitAction->setShortcut(Qt::CTRL | Qt::Key_Q); // QKeySequence::Quit is empty on some desktops
     quitAction->setStatusTip(tr("Quit, ending the task's workers"));
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&About"), this, &MainWindow::about);

@@ -16,6 +16,21 @@ class QPushButton;
 class QSpinBox;
 QT_END_NAMESPACE
 
+// ==== YOUR TASK: BEGIN ===========================================================================
+QT_BEGIN_NAMESPACE
+class QLabel;
+class QSpinBox;
+QT_END_NAMESPACE
+
+// Your task's widgets in the window: they edit its TaskInput and show its TaskResult.
+struct TaskWidgets
+{
+    QSpinBox *trials = nullptr;
+    QSpinBox *seed = nullptr;
+    QLabel *result = nullptr;
+};
+// ==== YOUR TASK: END =============================================================================
+
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -49,10 +64,7 @@ private:
     Waiter m_waiter;
     int m_clicks = 0;
 
-    // Your task's widgets.
-    QSpinBox *m_trialsBox = nullptr;
-    QSpinBox *m_seedBox = nullptr;
-    QLabel *m_resultLabel = nullptr;
+    TaskWidgets m_task;
 
     QWidget *m_inputArea = nullptr; // your task's input widgets and the Workers box
     QSpinBox *m_workersBox = nullptr;

@@ -1,4 +1,199 @@
+// SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
+// SPDX-License-Identifier: BSD-3-Clause
+
+// The demo task's own test: the one test that knows what the task computes (e). When you swap in
+// your task, replace this file with your task's test; no other test needs to change.
+
+#include "testsupport.h"
+
+#include <QCommandLineParser>
+#include <QProcess>
+#include <QSpinBox>
+#include <QTemporaryDir>
 #include <QtTest>
-class tst_demotask : public QObject { Q_OBJECT };
-QTEST_MAIN(tst_demotask)
+
+#include <cmath>
+
+namespace {
+TaskInput input(quint64 trials, quint32 seed = 1)
+{
+    TaskInput input;
+    input.trials = trials;
+    input.seed = seed;
+    return input;
+}
+
+// What the window shows for `input` with `workers` workers, computed here in the test.
+TaskResult expectedResult(const TaskInput &input, int workers)
+{
+    const auto ignore = [](qint64, qint64) {};
+    if (workers == 1)
+        return Task::run(input, ignore);
+    QList<TaskResult> results;
+    for (int index = 0; index < workers; ++index)
+        results << Task::run(Task::share(input, index, workers), ignore);
+    return Task::combine(results);
+}
+
+bool readArguments(const QStringList &arguments, TaskInput *input, QString *error)
+{
+    QCommandLineParser parser;
+    Task::addOptions(parser);
+    if (!parser.parse(QStringList {QStringLiteral("app")} + arguments)) {
+        *error = parser.errorText();
+        return false;
+    }
+    return Task::readOptions(parser, input, error);
+}
+} // namespace
+
+class tst_DemoTask : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void runEstimatesE();
+    void runReportsProgress();
+    void sharesCoverEveryTrialWithTheirOwnSeeds();
+    void optionsRoundTrip();
+    void badOptionsSayWhy_data();
+    void badOptionsSayWhy();
+    void windowShowsTheEstimate_data();
+    void windowShowsTheEstimate();
+    void workerPrintsTheEstimateInATerminal();
+    void workerRefusesBadInputWithItsReason();
+
+private:
+    QTemporaryDir m_temp;
+};
+
+void tst_DemoTask::initTestCase()
+{
+    QVERIFY(m_temp.isValid());
+    qputenv("TMPDIR", QFile::encodeName(m_temp.path()));
+}
+
+void tst_DemoTask::runEstimatesE()
+{
+    const TaskResult result = Task::run(input(2'000'000, 7), [](qint64, qint64) {});
+    QCOMPARE(result.trials, quint64(2'000'000));
+    QVERIFY2(std::abs(result.estimate - M_E) < 0.01, qPrintable(Task::describe(result)));
+    const TaskResult again = Task::run(input(2'000'000, 7), [](qint64, qint64) {});
+    QCOMPARE(again.estimate, result.estimate); // the same seed, the same draws
+}
+
+void tst_DemoTask::runReportsProgress()
+{
+    qint64 last = 0;
+    int calls = 0;
+    Task::run(input(1'000'000), [&](qint64 done, qint64 total) {
+        QCOMPARE(total, qint64(1'000'000));
+        QVERIFY(done > last && done <= total);
+        last = done;
+        ++calls;
+    });
+    QVERIFY2(calls >= 10, qPrintable(QString::number(calls)));
+}
+
+void tst_DemoTask::sharesCoverEveryTrialWithTheirOwnSeeds()
+{
+    const TaskInput whole = input(1'000'003, 42);
+    quint64 trials = 0;
+    QSet<quint32> seeds;
+    for (int index = 0; index < 3; ++index) {
+        const TaskInput part = Task::share(whole, index, 3);
+        trials += part.trials;
+        seeds << part.seed;
+    }
+    QCOMPARE(trials, whole.trials);
+    QCOMPARE(seeds.size(), 3);
+    const TaskResult combined = expectedResult(whole, 3);
+    QCOMPARE(combined.trials, whole.trials);
+    QVERIFY2(std::abs(combined.estimate - M_E) < 0.01, qPrintable(Task::describe(combined)));
+}
+
+void tst_DemoTask::optionsRoundTrip()
+{
+    const TaskInput original = input(12345, 4294967295u);
+    TaskInput read;
+    QString error;
+    QVERIFY2(readArguments(Task::toArguments(original), &read, &error), qPrintable(error));
+    QCOMPARE(read.trials, original.trials);
+    QCOMPARE(read.seed, original.seed);
+}
+
+void tst_DemoTask::badOptionsSayWhy_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("trials not a number")
+            << QStringList {QStringLiteral("--trials"), QStringLiteral("many")}
+            << QStringLiteral("--trials takes a whole number above 0, not 'many'");
+    QTest::newRow("no trials") << QStringList {QStringLiteral("--trials"), QStringLiteral("0")}
+                               << QStringLiteral("--trials takes a whole number above 0, not '0'");
+    QTest::newRow("seed too big")
+            << QStringList {QStringLiteral("--seed"), QStringLiteral("4294967296")}
+            << QStringLiteral("--seed takes a whole number up to 4294967295, not '4294967296'");
+}
+
+void tst_DemoTask::badOptionsSayWhy()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, error);
+    TaskInput read;
+    QString why;
+    QVERIFY(!readArguments(arguments, &read, &why));
+    QCOMPARE(why, error);
+}
+
+void tst_DemoTask::windowShowsTheEstimate_data()
+{
+    QTest::addColumn<int>("workers");
+    QTest::newRow("1 worker") << 1;
+    QTest::newRow("2 workers") << 2;
+}
+
+// The real app binary as the worker, the input typed into the window's own fields.
+void tst_DemoTask::windowShowsTheEstimate()
+{
+    QFETCH(int, workers);
+    auto window = newWindow(QStringLiteral(APP_PROGRAM));
+    widget<QSpinBox>(window.get(), "trialsBox")->setValue(2'000'000);
+    widget<QSpinBox>(window.get(), "seedBox")->setValue(7);
+    widget<QSpinBox>(window.get(), "workersBox")->setMaximum(workers);
+    widget<QSpinBox>(window.get(), "workersBox")->setValue(workers);
+    click(window.get(), "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
+    QCOMPARE(text(window.get(), "resultLabel"),
+             Task::describe(expectedResult(input(2'000'000, 7), workers)));
+    QCOMPARE(workerPids(window.get()).size(), workers);
+}
+
+void tst_DemoTask::workerPrintsTheEstimateInATerminal()
+{
+    QProcess worker;
+    worker.start(QStringLiteral(APP_PROGRAM),
+                 {QStringLiteral("--worker"), QStringLiteral("--trials"), QStringLiteral("100000"),
+                  QStringLiteral("--seed"), QStringLiteral("3")});
+    QVERIFY(worker.waitForFinished(TaskTimeout));
+    QCOMPARE(worker.exitCode(), int(Worker::ExitOk));
+    const QString expected = Task::describe(expectedResult(input(100'000, 3), 1));
+    QCOMPARE(QString::fromUtf8(worker.readAllStandardOutput()).trimmed(), expected);
+}
+
+void tst_DemoTask::workerRefusesBadInputWithItsReason()
+{
+    QProcess worker;
+    worker.start(QStringLiteral(APP_PROGRAM),
+                 {QStringLiteral("--worker"), QStringLiteral("--trials"), QStringLiteral("many")});
+    QVERIFY(worker.waitForFinished(TaskTimeout));
+    QCOMPARE(worker.exitCode(), int(Worker::ExitTaskFailed));
+    const QString errors = QString::fromLocal8Bit(worker.readAllStandardError());
+    QVERIFY2(errors.contains(QLatin1String("--trials takes a whole number above 0, not 'many'")),
+             qPrintable(errors));
+}
+
+QTEST_MAIN(tst_DemoTask)
 #include "tst_demotask.moc"
