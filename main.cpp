@@ -8,10 +8,19 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
-#include <memory>
-
 int main(int argc, char *argv[])
 {
+    QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
+    QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
+    if (argc == 1) { // the window: its task's input is in its fields
+        QApplication app(argc, argv);
+        MainWindow mainWindow;
+        mainWindow.show();
+        return app.exec();
+    }
+
+    // A worker, --help or --version: no window, so no display needed.
+    QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate(
             "main", "Runs a long task in copies of itself, so that its window never freezes."));
@@ -19,45 +28,21 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     Task::addOptions(parser);
     Worker::addOptions(parser);
-
-    // Parsed before any application object exists: only the window needs a QApplication. The
-    // worker, --help, --version and a bad command line get a QCoreApplication, which needs no
-    // display.
-    QStringList arguments;
-    for (int i = 0; i < argc; ++i)
-        arguments << QString::fromLocal8Bit(argv[i]);
-    TaskInput input;
-    Worker::Options options;
+    parser.process(app); // --help, --version and unknown options end here
     QString error;
-    if (parser.parse(arguments) && !parser.positionalArguments().isEmpty())
+    if (!parser.positionalArguments().isEmpty())
         error = QCoreApplication::translate("main", "unexpected argument '%1'")
                         .arg(parser.positionalArguments().constFirst());
-    else if (parser.unknownOptionNames().isEmpty())
-        Worker::readOptions(parser, &options, &error);
-    const bool window = error.isEmpty() && parser.unknownOptionNames().isEmpty()
-            && !parser.isSet(QStringLiteral("worker")) && !parser.isSet(QStringLiteral("help"))
-            && !parser.isSet(QStringLiteral("version"));
-    // A worker reads the task's options as part of its task; the window's come from its fields.
-    if (window)
-        TaskGlue::readInput(parser, &input, &error);
-
-    std::unique_ptr<QCoreApplication> app(window && error.isEmpty()
-                                                  ? new QApplication(argc, argv)
-                                                  : new QCoreApplication(argc, argv));
-    QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
-    QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
-    parser.process(*app); // --help, --version and unknown options end here
+    else if (!parser.isSet(QStringLiteral("worker")))
+        error = QCoreApplication::translate("main", "--%1 only works with --worker")
+                        .arg(parser.optionNames().constFirst());
     if (!error.isEmpty()) {
         QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
         return Worker::ExitUsage;
     }
-    if (!window) {
-        Worker worker(options, [&parser](const Task::Progress &progress) {
-            return TaskGlue::run(parser, progress);
-        });
-        return worker.exec();
-    }
-    MainWindow mainWindow(input);
-    mainWindow.show();
-    return app->exec();
+    // The worker reads the task's options as part of its task: their errors end as its result.
+    Worker worker(Worker::readOptions(parser), [&parser](const Task::Progress &progress) {
+        return TaskGlue::run(parser, progress);
+    });
+    return worker.exec();
 }

@@ -16,50 +16,46 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
-#include <climits>
-
 namespace {
 constexpr int ProgressSteps = 1000;
 
+template<typename Widget>
+Widget *named(Widget *widget, const char *objectName) // tests find widgets by object name
+{
+    widget->setObjectName(QLatin1String(objectName));
+    return widget;
+}
+
 // A label that shows data: plain text (never markup, whatever the data holds), selectable, and
 // read by screen readers as its current text, since it has no fixed accessible name.
-QLabel *newValueLabel(const QString &objectName)
+QLabel *newValueLabel(const char *objectName)
 {
-    auto label = new QLabel;
-    label->setObjectName(objectName);
+    auto label = named(new QLabel, objectName);
     label->setTextFormat(Qt::PlainText);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
     return label;
 }
-
-QPushButton *newButton(const QString &text, const QString &objectName)
-{
-    auto button = new QPushButton(text);
-    button->setObjectName(objectName);
-    return button;
-}
 } // namespace
 
 // ==== YOUR TASK: BEGIN ===========================================================================
-// The widgets that edit your TaskInput and show your TaskResult.
+// The widgets that edit your TaskInput and show your TaskResult, and the headers only they need.
+#include <climits>
 
-void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results,
-                                   const TaskInput &input)
+void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results)
 {
-    m_task.trials = new QSpinBox;
-    m_task.trials->setObjectName(QStringLiteral("trialsBox"));
+    const TaskInput defaults;
+    m_task.trials = named(new QSpinBox, "trialsBox");
     m_task.trials->setRange(1, INT_MAX);
     m_task.trials->setGroupSeparatorShown(true);
-    m_task.trials->setValue(int(qMin<quint64>(input.trials, INT_MAX)));
-    m_task.seed = new QSpinBox;
-    m_task.seed->setObjectName(QStringLiteral("seedBox"));
+    m_task.trials->setValue(int(defaults.trials));
+    m_task.seed = named(new QSpinBox, "seedBox");
     m_task.seed->setRange(0, INT_MAX);
-    m_task.seed->setValue(int(qMin<quint32>(input.seed, INT_MAX)));
+    m_task.seed->setValue(int(defaults.seed));
     inputs->addRow(tr("&Trials:"), m_task.trials);
     inputs->addRow(tr("S&eed:"), m_task.seed);
 
-    m_task.result = newValueLabel(QStringLiteral("resultLabel"));
+    m_task.result = newValueLabel("resultLabel");
     results->addRow(tr("Result:"), m_task.result);
 }
 
@@ -82,47 +78,66 @@ void MainWindow::clearTaskResult()
 }
 // ==== YOUR TASK: END =============================================================================
 
-MainWindow::MainWindow(const TaskInput &input, QWidget *parent)
-    : QMainWindow(parent), m_waiter(this)
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
+{
+    setCentralWidget(createWidgets());
+    statusBar()->addWidget(m_statusLabel, 1);
+    createActions();
+
+    connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
+    connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);
+    connect(&m_waiter, &Waiter::workersStarted, this, &MainWindow::showStarted);
+    connect(&m_waiter, &Waiter::progressChanged, this, [this](qint64 done, qint64 total) {
+        m_progressBar->setValue(int(double(done) / double(total) * ProgressSteps));
+    });
+    connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResults);
+    connect(&m_waiter, &Waiter::failed, m_statusLabel, &QLabel::setText);
+    connect(&m_waiter, &Waiter::cancelled, this,
+            [this] { m_statusLabel->setText(tr("Cancelled.")); });
+    // Start comes back only once the waiter thread has ended: a click can never find it busy.
+    connect(&m_waiter, &QThread::finished, this, [this] { setRunning(false); });
+
+    setWindowTitle(QCoreApplication::applicationName());
+    m_statusLabel->setText(tr("Ready."));
+    setRunning(false);
+}
+
+QWidget *MainWindow::createWidgets()
 {
     m_inputArea = new QWidget;
     auto inputs = new QFormLayout(m_inputArea);
-    inputs->setContentsMargins(0, 0, 0, 0);
+    inputs->setContentsMargins({});
     auto results = new QFormLayout;
-    createTaskWidgets(inputs, results, input);
-    m_workersBox = new QSpinBox;
-    m_workersBox->setObjectName(QStringLiteral("workersBox"));
+    createTaskWidgets(inputs, results);
+    m_workersBox = named(new QSpinBox, "workersBox");
     m_workersBox->setRange(1, qMax(1, QThread::idealThreadCount()));
     if (Task::Splittable)
         inputs->addRow(tr("&Workers:"), m_workersBox);
-    else
-        m_workersBox->hide();
-
-    m_startButton = newButton(tr("&Start"), QStringLiteral("startButton"));
-    m_cancelButton = newButton(tr("&Cancel"), QStringLiteral("cancelButton"));
-    auto clickButton = newButton(tr("Click &me"), QStringLiteral("clickButton"));
-    clickButton->setToolTip(tr("Counts your clicks: proof that the window never freezes."));
-    auto quitButton = newButton(tr("&Quit"), QStringLiteral("quitButton"));
-    m_progressBar = new QProgressBar;
-    m_progressBar->setObjectName(QStringLiteral("progressBar"));
-    m_progressBar->setAccessibleName(tr("Progress"));
+    m_progressBar = named(new QProgressBar, "progressBar");
     m_progressBar->setRange(0, ProgressSteps);
-    m_timeLabel = newValueLabel(QStringLiteral("timeLabel"));
-    m_pidsLabel = newValueLabel(QStringLiteral("pidsLabel"));
-    m_clicksLabel = newValueLabel(QStringLiteral("clicksLabel"));
-    m_statusLabel = newValueLabel(QStringLiteral("statusLabel"));
-    results->addRow(tr("Time:"), m_timeLabel);
-    results->addRow(tr("Worker pids:"), m_pidsLabel);
+    m_progressBar->setAccessibleName(tr("Progress")); // its value is read with it
+    results->addRow(tr("Time:"), m_timeLabel = newValueLabel("timeLabel"));
+    results->addRow(tr("Worker pids:"), m_pidsLabel = newValueLabel("pidsLabel"));
+    m_clicksLabel = newValueLabel("clicksLabel");
+    m_statusLabel = newValueLabel("statusLabel");
 
     auto taskButtons = new QHBoxLayout;
-    taskButtons->addWidget(m_startButton);
-    taskButtons->addWidget(m_cancelButton);
+    taskButtons->addWidget(m_startButton = named(new QPushButton(tr("&Start")), "startButton"));
+    taskButtons->addWidget(m_cancelButton = named(new QPushButton(tr("&Cancel")), "cancelButton"));
     taskButtons->addStretch();
+    auto clickButton = named(new QPushButton(tr("Click &me")), "clickButton");
+    clickButton->setToolTip(tr("Counts your clicks: proof that the window never freezes."));
+    auto quitButton = named(new QPushButton(tr("&Quit")), "quitButton");
     auto bottomButtons = new QHBoxLayout;
     bottomButtons->addWidget(clickButton);
     bottomButtons->addWidget(m_clicksLabel);
     bottomButtons->addStretch();
     bottomButtons->addWidget(quitButton);
+    connect(clickButton, &QPushButton::clicked, this,
+            [this] { m_clicksLabel->setText(tr("Clicks: %1").arg(++m_clicks)); });
+    connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
+    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
+
     auto central = new QWidget;
     auto layout = new QVBoxLayout(central);
     layout->addWidget(m_inputArea);
@@ -131,26 +146,7 @@ MainWindow::MainWindow(const TaskInput &input, QWidget *parent)
     layout->addLayout(results);
     layout->addStretch();
     layout->addLayout(bottomButtons);
-    setCentralWidget(central);
-    statusBar()->addWidget(m_statusLabel, 1);
-    createActions();
-
-    connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
-    connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);
-    connect(clickButton, &QPushButton::clicked, this, &MainWindow::countClick);
-    connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
-    connect(&m_waiter, &Waiter::workersStarted, this, &MainWindow::showStarted);
-    connect(&m_waiter, &Waiter::progressChanged, this, &MainWindow::showProgress);
-    connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResults);
-    connect(&m_waiter, &Waiter::failed, this, &MainWindow::showStatus);
-    connect(&m_waiter, &Waiter::cancelled, this, [this] { showStatus(tr("Cancelled.")); });
-    // Start comes back only once the waiter thread has ended: a click can never find it busy.
-    connect(&m_waiter, &QThread::finished, this, [this] { setRunning(false); });
-
-    setWindowTitle(QCoreApplication::applicationName());
-    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
-    showStatus(tr("Ready."));
-    setRunning(false);
+    return central;
 }
 
 void MainWindow::createActions()
@@ -160,7 +156,13 @@ void MainWindow::createActions()
     quitAction->setShortcut(Qt::CTRL | Qt::Key_Q); // QKeySequence::Quit is empty on some desktops
     quitAction->setStatusTip(tr("Quit, ending the task's workers"));
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
-    helpMenu->addAction(tr("&About"), this, &MainWindow::about);
+    helpMenu->addAction(tr("&About"), this, [this] {
+        QMessageBox::about(this, tr("About %1").arg(QCoreApplication::applicationName()),
+                           tr("%1 %2\n\nRuns a long task in copies of itself, so that its window "
+                              "never freezes.")
+                                   .arg(QCoreApplication::applicationName(),
+                                        QCoreApplication::applicationVersion()));
+    });
     helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
@@ -180,19 +182,17 @@ void MainWindow::start()
     QList<QStringList> arguments;
     QString error;
     if (!TaskGlue::workerArguments(taskInput(), m_workersBox->value(), &arguments, &error))
-        return showStatus(error);
+        return m_statusLabel->setText(error);
     setRunning(true);
     clearTaskResult();
     m_progressBar->setValue(0);
     m_timeLabel->clear();
     m_pidsLabel->clear();
-    showStatus(tr("Starting..."));
-    m_waiter.start(arguments);
-}
-
-void MainWindow::countClick()
-{
-    m_clicksLabel->setText(tr("Clicks: %1").arg(++m_clicks));
+    m_statusLabel->setText(tr("Starting..."));
+    if (!m_waiter.start(arguments)) {
+        m_statusLabel->setText(tr("Cannot start a thread to wait for the workers."));
+        setRunning(false);
+    }
 }
 
 void MainWindow::showStarted(const QList<qint64> &pids)
@@ -201,13 +201,9 @@ void MainWindow::showStarted(const QList<qint64> &pids)
     for (qint64 pid : pids)
         texts << QString::number(pid);
     m_pidsLabel->setText(texts.join(QLatin1String(", ")));
-    showStatus(pids.size() == 1 ? tr("Running in 1 worker process...")
-                                : tr("Running in %1 worker processes...").arg(pids.size()));
-}
-
-void MainWindow::showProgress(qint64 done, qint64 total)
-{
-    m_progressBar->setValue(int(double(done) / double(total) * ProgressSteps));
+    m_statusLabel->setText(pids.size() == 1
+                                   ? tr("Running in 1 worker process...")
+                                   : tr("Running in %1 worker processes...").arg(pids.size()));
 }
 
 void MainWindow::showResults(const QList<QByteArray> &results, double seconds)
@@ -215,15 +211,10 @@ void MainWindow::showResults(const QList<QByteArray> &results, double seconds)
     TaskResult result;
     QString error;
     if (!TaskGlue::combine(results, &result, &error))
-        return showStatus(error);
+        return m_statusLabel->setText(error);
     showTaskResult(result);
     m_timeLabel->setText(tr("%1 s").arg(QLocale().toString(seconds, 'f', 3)));
-    showStatus(tr("Done."));
-}
-
-void MainWindow::showStatus(const QString &message)
-{
-    m_statusLabel->setText(message);
+    m_statusLabel->setText(tr("Done."));
 }
 
 void MainWindow::setRunning(bool running)
@@ -231,13 +222,4 @@ void MainWindow::setRunning(bool running)
     m_startButton->setEnabled(!running);
     m_cancelButton->setEnabled(running);
     m_inputArea->setEnabled(!running);
-}
-
-void MainWindow::about()
-{
-    QMessageBox::about(this, tr("About %1").arg(QCoreApplication::applicationName()),
-                       tr("%1 %2\n\nRuns a long task in copies of itself, so that its window "
-                          "never freezes.")
-                               .arg(QCoreApplication::applicationName(),
-                                    QCoreApplication::applicationVersion()));
 }

@@ -36,7 +36,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    explicit MainWindow(const TaskInput &input = {}, QWidget *parent = nullptr);
+    explicit MainWindow(QWidget *parent = nullptr);
 
     // Tests point this at another binary; the default is this program itself.
     void setWorkerProgram(const QString &program);
@@ -46,20 +46,17 @@ protected:
 
 private:
     // Your task's part of the window (mainwindow.cpp, "YOUR TASK").
-    void createTaskWidgets(QFormLayout *inputs, QFormLayout *results, const TaskInput &input);
+    void createTaskWidgets(QFormLayout *inputs, QFormLayout *results);
     TaskInput taskInput() const;
     void showTaskResult(const TaskResult &result);
     void clearTaskResult();
 
+    QWidget *createWidgets();
     void createActions();
     void start();
-    void countClick();
     void showStarted(const QList<qint64> &pids);
-    void showProgress(qint64 done, qint64 total);
     void showResults(const QList<QByteArray> &results, double seconds);
-    void showStatus(const QString &message);
     void setRunning(bool running);
-    void about();
 
     Waiter m_waiter;
     int m_clicks = 0;

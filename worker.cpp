@@ -10,7 +10,6 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
-#include <QLocale>
 #include <QLoggingCategory>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -21,47 +20,57 @@
 #include <QTimer>
 
 #include <cstdlib>
-#include <random>
+#include <optional>
 #include <stdexcept>
+
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+#else
+#include <signal.h>
+#endif
 
 using namespace std::chrono_literals;
 
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Worker", text);
+}
+} // namespace
+
 // ==== YOUR TASK: BEGIN ===========================================================================
+// Your task's code, and the headers that only it needs.
+#include <QLocale>
+
+#include <climits>
+#include <random>
 
 void Task::addOptions(QCommandLineParser &parser)
 {
     const TaskInput defaults;
     parser.addOption({QStringLiteral("trials"),
-                      QCoreApplication::translate("Task", "Number of trials (default %1).")
-                              .arg(defaults.trials),
+                      tr("Number of trials (default %1).").arg(defaults.trials),
                       QStringLiteral("n")});
-    parser.addOption(
-            {QStringLiteral("seed"),
-             QCoreApplication::translate("Task", "Seed of the random numbers (default %1).")
-                     .arg(defaults.seed),
-             QStringLiteral("n")});
+    parser.addOption({QStringLiteral("seed"),
+                      tr("Seed of the random numbers (default %1).").arg(defaults.seed),
+                      QStringLiteral("n")});
 }
 
 bool Task::readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error)
 {
-    bool ok = true;
-    if (parser.isSet(QStringLiteral("trials")))
-        input->trials = parser.value(QStringLiteral("trials")).toULongLong(&ok);
-    if (!ok || input->trials == 0) {
-        *error = QCoreApplication::translate("Task",
-                                             "--trials takes a whole number above 0, not '%1'")
-                         .arg(parser.value(QStringLiteral("trials")));
-        return false;
-    }
-    if (parser.isSet(QStringLiteral("seed")))
-        input->seed = parser.value(QStringLiteral("seed")).toUInt(&ok);
-    if (!ok) {
-        *error = QCoreApplication::translate("Task",
-                                             "--seed takes a whole number up to %1, not '%2'")
-                         .arg(UINT_MAX)
-                         .arg(parser.value(QStringLiteral("seed")));
-    }
-    return ok;
+    bool trialsOk = true;
+    bool seedOk = true;
+    const QString trials = parser.value(QStringLiteral("trials"));
+    const QString seed = parser.value(QStringLiteral("seed"));
+    if (!trials.isEmpty())
+        input->trials = trials.toULongLong(&trialsOk);
+    if (!seed.isEmpty())
+        input->seed = seed.toUInt(&seedOk);
+    if (!trialsOk || input->trials == 0)
+        *error = tr("--trials takes a whole number above 0, not '%1'").arg(trials);
+    else if (!seedOk)
+        *error = tr("--seed takes a whole number up to %1, not '%2'").arg(UINT_MAX).arg(seed);
+    return error->isEmpty();
 }
 
 QStringList Task::toArguments(const TaskInput &input)
@@ -109,7 +118,7 @@ TaskResult Task::run(const TaskInput &input, const Progress &progress)
 
 QString Task::describe(const TaskResult &result)
 {
-    return QCoreApplication::translate("Task", "e ≈ %1 from %2 trials")
+    return tr("e ≈ %1 from %2 trials")
             .arg(result.estimate, 0, 'f', 6)
             .arg(QLocale().toString(result.trials));
 }
@@ -129,24 +138,17 @@ namespace {
 Q_LOGGING_CATEGORY(lcWaiter, APP_NAME ".waiter")
 Q_LOGGING_CATEGORY(lcWorker, APP_NAME ".worker")
 
-// The worker writes its progress and checks the app's lock this often, and the waiter reads
-// progress and checks the workers' locks this often: 20 moves of the bar a second, and a dead
-// process noticed within 50 ms, for microseconds of work a tick.
+// Workers write their progress and check the app's lock, and the waiter reads progress and checks
+// the workers' locks, this often: 20 moves of the bar a second, for microseconds of work a tick.
 constexpr auto PollInterval = 50ms;
 // A worker that has not taken its lock by then never will: it failed to load or died at once.
 constexpr auto StartTimeout = 10s;
 // How long the waiter gives stopped workers to exit.
 constexpr auto StopTimeout = 2s;
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Waiter", text);
-}
-
-QString nativePath(const QString &path)
-{
-    return QDir::toNativeSeparators(path);
-}
+// A worker's files share its result file's name: NAME, NAME.lock (held by the worker all its
+// life) and NAME.log (its stdout and stderr).
+const QLatin1String LockSuffix(".lock"), LogSuffix(".log");
 
 // Runs `function`; whatever it throws becomes `error`. Nothing may escape a thread.
 template<typename Function>
@@ -163,56 +165,41 @@ bool guarded(Function function, QString *error)
     return false;
 }
 
-// A command line as a POSIX shell reads it back: paste it into a terminal to replay a worker.
+// A command line as a POSIX shell reads it: paste it into a terminal to replay a worker.
 QString shellQuoted(const QStringList &arguments)
 {
     static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_@%+=:,./-]+$"));
     QStringList quoted;
     for (QString argument : arguments) {
-        if (!plain.match(argument).hasMatch())
-            argument = QLatin1Char('\'')
-                    + argument.replace(QLatin1String("'"), QLatin1String("'\\''"))
-                    + QLatin1Char('\'');
-        quoted << argument;
+        quoted << (plain.match(argument).hasMatch()
+                           ? argument
+                           : u'\'' + argument.replace(u'\'', QLatin1String("'\\''")) + u'\'');
     }
-    return quoted.join(QLatin1Char(' '));
+    return quoted.join(u' ');
 }
 
-// A worker's files share its result file's name: NAME, NAME.lock (held by the worker for its whole
-// life), NAME.progress and NAME.log (its stdout and stderr).
-QString lockOf(const QString &result)
-{
-    return result + QLatin1String(".lock");
-}
-QString progressOf(const QString &result)
-{
-    return result + QLatin1String(".progress");
-}
-QString logOf(const QString &result)
-{
-    return result + QLatin1String(".log");
-}
-
-// A progress record is rewritten in place; its check word tells a torn read from a whole one.
+// Until the result replaces it, the result file holds a progress record, rewritten in place. Its
+// check word tells a record from a torn read or from the start of a result.
 constexpr qint64 ProgressKey = 0x5a5a3c3c12345678;
+constexpr qint64 ProgressSize = 3 * sizeof(qint64);
 
 void writeProgress(QFile *file, qint64 done, qint64 total)
 {
     const qint64 record[3] = {done, total, done ^ total ^ ProgressKey};
     if (file->seek(0))
-        file->write(reinterpret_cast<const char *>(record), sizeof record);
+        file->write(reinterpret_cast<const char *>(record), ProgressSize);
     file->flush();
 }
 
-void readProgress(QFile *file, qint64 *done, qint64 *total)
+bool readProgress(QFile *file, qint64 *done, qint64 *total)
 {
     qint64 record[3];
-    if (file->isOpen() && file->seek(0)
-        && file->read(reinterpret_cast<char *>(record), sizeof record) == sizeof record
-        && (record[0] ^ record[1] ^ ProgressKey) == record[2]) {
-        *done = record[0];
-        *total = record[1];
-    }
+    if (!file->seek(0) || file->read(reinterpret_cast<char *>(record), ProgressSize) != ProgressSize
+        || (record[0] ^ record[1] ^ ProgressKey) != record[2])
+        return false;
+    *done = record[0];
+    *total = record[1];
+    return true;
 }
 
 // The holder of a lock keeps a kernel lock on the file, and QLockFile removes the file only when
@@ -222,6 +209,43 @@ bool holderGone(const QString &lockPath)
 {
     return !QFileInfo::exists(lockPath) || QLockFile(lockPath).removeStaleLockFile();
 }
+
+// Qt can neither ask about nor end a process that it started detached: startDetached() gives a
+// pid and nothing more. These two functions are the one place that goes past Qt.
+#ifdef Q_OS_WIN
+bool processRuns(qint64 pid)
+{
+    const HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, DWORD(pid));
+    const bool runs = process && WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
+    if (process)
+        CloseHandle(process);
+    return runs;
+}
+
+void killProcess(qint64 pid)
+{
+    if (const HANDLE process = OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid))) {
+        TerminateProcess(process, 1);
+        CloseHandle(process);
+    }
+}
+#else
+bool processRuns(qint64 pid)
+{
+    // On Linux a zombie has ended too: it only waits for init to reap it, which can take a while.
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray line = stat.readAll();
+        return line.mid(line.lastIndexOf(')') + 2, 1) != "Z";
+    }
+    return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
+}
+
+void killProcess(qint64 pid)
+{
+    ::kill(pid_t(pid), SIGKILL);
+}
+#endif
 } // namespace
 
 // ---- The glue between the task and the machinery ------------------------------------------------
@@ -229,32 +253,24 @@ bool holderGone(const QString &lockPath)
 bool TaskGlue::workerArguments(const TaskInput &input, int workers, QList<QStringList> *arguments,
                                QString *error)
 {
-    QString why;
-    const bool ok = guarded(
-            [&] {
-                arguments->clear();
-                if (!Task::Splittable || workers <= 1)
-                    arguments->append(Task::toArguments(input));
-                for (int index = 0; Task::Splittable && workers > 1 && index < workers; ++index)
-                    arguments->append(Task::toArguments(Task::share(input, index, workers)));
-            },
-            &why);
-    if (!ok)
-        *error = tr("The task could not be prepared: %1").arg(why);
-    return ok;
-}
-
-bool TaskGlue::readInput(const QCommandLineParser &parser, TaskInput *input, QString *error)
-{
-    bool ok = false;
-    return guarded([&] { ok = Task::readOptions(parser, input, error); }, error) && ok;
+    const auto split = [&] {
+        arguments->clear();
+        for (int index = 0; Task::Splittable && workers > 1 && index < workers; ++index)
+            arguments->append(Task::toArguments(Task::share(input, index, workers)));
+        if (arguments->isEmpty())
+            arguments->append(Task::toArguments(input));
+    };
+    if (guarded(split, error))
+        return true;
+    *error = tr("The task could not be prepared: %1").arg(*error);
+    return false;
 }
 
 QByteArray TaskGlue::run(const QCommandLineParser &parser, const Task::Progress &progress)
 {
     TaskInput input;
     QString error;
-    if (!readInput(parser, &input, &error))
+    if (!Task::readOptions(parser, &input, &error))
         throw std::invalid_argument(error.toLocal8Bit().toStdString());
     const TaskResult result = Task::run(input, progress);
     QTextStream(stdout) << Task::describe(result) << Qt::endl;
@@ -271,18 +287,15 @@ bool TaskGlue::combine(const QList<QByteArray> &results, TaskResult *result, QSt
     for (const QByteArray &bytes : results) {
         QDataStream in(bytes);
         in.setVersion(ResultFile::StreamVersion);
-        TaskResult part;
-        in >> part;
+        in >> parts.emplace_back();
         if (in.status() != QDataStream::Ok || !in.atEnd()) {
             *error = tr("A worker's result is not a result of this task.");
             return false;
         }
-        parts << part;
     }
-    QString why;
-    if (guarded([&] { *result = parts.size() == 1 ? parts.first() : Task::combine(parts); }, &why))
+    if (guarded([&] { *result = parts.size() == 1 ? parts[0] : Task::combine(parts); }, error))
         return true;
-    *error = tr("The workers' results could not be combined: %1").arg(why);
+    *error = tr("The workers' results could not be combined: %1").arg(*error);
     return false;
 }
 
@@ -311,11 +324,13 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
 {
     QDataStream in(device);
     in.setVersion(StreamVersion);
+    *contents = {};
+    error->clear();
     quint32 magic = 0;
     quint16 version = 0;
     quint8 status = 0;
-    in >> magic >> version;
-    if (in.status() != QDataStream::Ok)
+    qint64 size = -1;
+    if ((in >> magic >> version).status() != QDataStream::Ok)
         *error = tr("the file is empty or cut short");
     else if (magic != Magic)
         *error = tr("it is not a result file of this program");
@@ -323,30 +338,23 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
         *error = tr("it has format version %1, and this program reads %2")
                          .arg(version)
                          .arg(FormatVersion);
+    else if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
+        *error = tr("it is a result of another run"); // known before any of its result is read
     if (!error->isEmpty())
         return false;
-    in >> contents->token; // QDataStream reads a byte array in 1 MiB steps: a bad length costs
-                           // little
-    if (in.status() == QDataStream::Ok && contents->token != token) {
-        *error = tr("it is a result of another run");
-        return false;
-    }
     in >> status;
-    if (status == Succeeded) {
-        qint64 size = -1;
-        in >> size;
-        if (size >= 0 && size <= device->bytesAvailable()) { // never trust a length before reading
-            contents->result.resize(size);
-            in.readRawData(contents->result.data(), size);
-        } else if (in.status() == QDataStream::Ok) {
-            in.setStatus(QDataStream::ReadPastEnd);
-        }
+    if (status == Succeeded && (in >> size).status() == QDataStream::Ok && size >= 0
+        && size <= device->bytesAvailable()) { // a length is trusted once its bytes are there
+        // Allocated exactly (resize() may reserve twice as much); too big for memory is an error.
+        if (!guarded([&] { contents->result = QByteArray(size, Qt::Uninitialized); }, error))
+            return false;
+        in.readRawData(contents->result.data(), size);
     } else if (status == Failed) {
-        in >> contents->error;
+        in >> contents->error; // read in 1 MiB steps: a bad length costs little
         if (contents->error.isEmpty())
             contents->error = tr("it failed without saying why");
     } else if (in.status() == QDataStream::Ok) {
-        in.setStatus(QDataStream::ReadCorruptData);
+        in.setStatus(status == Succeeded ? QDataStream::ReadPastEnd : QDataStream::ReadCorruptData);
     }
     if (in.status() == QDataStream::ReadPastEnd)
         *error = tr("the file is cut short");
@@ -363,8 +371,7 @@ void Worker::addOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("worker"), tr("Run the task here, without a window.")});
     parser.addOption({QStringLiteral("result"),
-                      tr("With --worker: write the result into <file>, "
-                         "which must exist."),
+                      tr("With --worker: write the result into <file>, which must exist."),
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("host-lock"),
                       tr("With --worker: stop as soon as nobody holds <lock>."),
@@ -374,40 +381,31 @@ void Worker::addOptions(QCommandLineParser &parser)
                       QStringLiteral("word")});
 }
 
-bool Worker::readOptions(const QCommandLineParser &parser, Options *options, QString *error)
+Worker::Options Worker::readOptions(const QCommandLineParser &parser)
 {
-    options->resultFile = parser.value(QStringLiteral("result"));
-    options->hostLock = parser.value(QStringLiteral("host-lock"));
-    options->token = parser.value(QStringLiteral("token")).toUtf8();
-    for (const char *name : {"result", "host-lock", "token"}) {
-        if (parser.isSet(QLatin1String(name)) && !parser.isSet(QStringLiteral("worker"))) {
-            *error = tr("--%1 only works with --worker").arg(QLatin1String(name));
-            return false;
-        }
-    }
-    return true;
+    return {parser.value(QStringLiteral("result")), parser.value(QStringLiteral("host-lock")),
+            parser.value(QStringLiteral("token")).toUtf8()};
 }
 
 Worker::Worker(const Options &options, Job job) : m_options(options), m_job(std::move(job)) { }
 
 int Worker::exec()
 {
-    const QString &result = m_options.resultFile;
-    if (!result.isEmpty()) {
-        m_lock = std::make_unique<QLockFile>(lockOf(result));
-        m_lock->setStaleLockTime(
-                0); // never give the lock away for its age: a task may run for days
-        if (!m_lock->tryLock(0)) {
-            qCCritical(lcWorker, "cannot take the lock %s",
-                       qUtf8Printable(nativePath(lockOf(result))));
+    if (!m_options.resultFile.isEmpty()) {
+        m_lock = std::make_unique<QLockFile>(m_options.resultFile + LockSuffix);
+        m_lock->setStaleLockTime(0); // never give it away for its age: a task may run for days
+        // Only the file the app made: never through a symlink, never a pipe that would block.
+        const QFileInfo result(m_options.resultFile);
+        m_result.setFileName(m_options.resultFile);
+        if (!m_lock->tryLock(0) || result.isSymLink() || !result.isFile()
+            || !m_result.open(QIODevice::ReadWrite | QIODevice::ExistingOnly)) {
+            qCCritical(lcWorker, "cannot use %s as its result file: %s",
+                       qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
             return ExitIoError;
         }
-        QFile::setPermissions(lockOf(result), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-        m_progressFile.setFileName(progressOf(result));
-        m_progressFile.open(QIODevice::WriteOnly | QIODevice::NewOnly); // a nicety: go on without
+        QFile::setPermissions(m_lock->fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     }
-    if (!m_options.hostLock.isEmpty() && holderGone(m_options.hostLock))
-        stopNow("the app that started this worker is gone (drop --host-lock to run it alone)");
+    tick(); // a first progress record tells the waiter that this worker runs
     qCInfo(lcWorker, "pid %lld: %s", QCoreApplication::applicationPid(),
            qUtf8Printable(shellQuoted(QCoreApplication::arguments())));
     m_clock.start();
@@ -438,54 +436,57 @@ void Worker::runJob()
 
 void Worker::tick()
 {
-    if (m_progressFile.isOpen())
-        writeProgress(&m_progressFile, m_done.load(std::memory_order_relaxed),
+    if (m_result.isOpen())
+        writeProgress(&m_result, m_done.load(std::memory_order_relaxed),
                       m_total.load(std::memory_order_relaxed));
-    if (!m_options.hostLock.isEmpty() && holderGone(m_options.hostLock))
-        stopNow("the app cancelled the task, quit or died");
+    if (m_options.hostLock.isEmpty())
+        return;
+    if (!QFileInfo::exists(m_options.hostLock))
+        stopNow("the app cancelled the task or quit (a worker without --host-lock runs alone)");
+    if (QLockFile(m_options.hostLock).removeStaleLockFile()) // the app holds it no more
+        stopNow("the app died", true);
 }
 
 void Worker::finish()
 {
-    const double seconds = double(m_clock.nsecsElapsed()) / 1e9;
-    int exitCode = ExitOk;
-    if (m_contents.error.isEmpty()) {
-        qCInfo(lcWorker, "finished in %.3f s", seconds);
-    } else {
+    tick(); // a result for an app that is gone would be left behind
+    int exitCode = m_contents.error.isEmpty() ? ExitOk : ExitTaskFailed;
+    if (exitCode == ExitOk)
+        qCInfo(lcWorker, "finished in %.3f s", double(m_clock.nsecsElapsed()) / 1e9);
+    else
         qCCritical(lcWorker, "the task failed: %s", qUtf8Printable(m_contents.error));
-        exitCode = ExitTaskFailed;
-    }
-    if (!m_options.resultFile.isEmpty()) {
-        // Only into the file the app made: never through a symlink, never into a pipe.
-        const QFileInfo info(m_options.resultFile);
-        QFile file(m_options.resultFile);
+    if (m_lock) {
         m_contents.token = m_options.token;
-        if (info.isSymLink() || !info.isFile()
-            || !file.open(QIODevice::WriteOnly | QIODevice::ExistingOnly | QIODevice::Truncate)
-            || !ResultFile::write(&file, m_contents) || !file.flush()) {
+        if (!m_result.resize(0) || !m_result.seek(0) || !ResultFile::write(&m_result, m_contents)
+            || !m_result.flush()) {
             qCCritical(lcWorker, "cannot write the result to %s: %s",
-                       qUtf8Printable(nativePath(m_options.resultFile)),
-                       qUtf8Printable(file.errorString()));
+                       qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
             exitCode = ExitIoError;
         }
-        m_progressFile.remove();
         m_lock->unlock(); // tells the waiter that the result is there
     }
     QCoreApplication::exit(exitCode);
 }
 
-void Worker::stopNow(const char *why)
+void Worker::stopNow(const char *why, bool appDied)
 {
     qCInfo(lcWorker, "stopping: %s", why);
-    const QString &result = m_options.resultFile;
-    if (!result.isEmpty()) {
-        for (const QString &path : {result, progressOf(result), logOf(result)})
-            QFile::remove(path);
+    if (m_lock) {
+        QFile::remove(m_options.resultFile);
+        QFile::remove(m_options.resultFile + LogSuffix);
         m_lock->unlock();
     }
-    // If the app died, nobody else removes its folder: each worker tries, and the last succeeds,
-    // as rmdir() removes only an empty folder.
-    QDir().rmdir(QFileInfo(m_options.hostLock).path());
+    // Every stopping worker tries to remove the task's folder, and the last one to look does. If
+    // the app died, its lock is put back (free) first, so that the next Start's sweep finds a
+    // folder that a worker killed in turn could not clear.
+    const QFileInfo host(m_options.hostLock);
+    if (appDied)
+        QFile(host.filePath()).open(QIODevice::WriteOnly);
+    const QStringList left = host.dir().entryList(QDir::AllEntries | QDir::NoDotAndDotDot
+                                                  | QDir::Hidden | QDir::System);
+    if (left == QStringList {host.fileName()})
+        QFile::remove(host.filePath());
+    QDir().rmdir(host.path()); // only if empty
     // The job's thread may be deep in work that checks no flag. _Exit ends the process now, where
     // returning from main() with that thread running would abort.
     std::_Exit(ExitHostGone);
@@ -494,10 +495,7 @@ void Worker::stopNow(const char *why)
 // ---- The waiter ---------------------------------------------------------------------------------
 
 namespace {
-QString folderPrefix()
-{
-    return QStringLiteral(APP_NAME "-");
-}
+const QString FolderPrefix = QStringLiteral(APP_NAME "-");
 
 // Task folders of apps that were killed. TMPDIR is shared and hostile, so only a folder that is
 // provably this app's and provably dead is touched: the exact name QTemporaryDir gave it, a real
@@ -506,9 +504,9 @@ QString folderPrefix()
 void removeDeadTaskFolders(uint owner)
 {
     static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
-            QRegularExpression::escape(folderPrefix()) + QStringLiteral("[A-Za-z0-9]{6}")));
-    static const QRegularExpression fileName(QRegularExpression::anchoredPattern(QStringLiteral(
-            R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.lock|\.progress|\.log)?)")));
+            QRegularExpression::escape(FolderPrefix) + QStringLiteral("[A-Za-z0-9]{6}")));
+    static const QRegularExpression fileName(QRegularExpression::anchoredPattern(
+            QStringLiteral(R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.lock|\.log)?)")));
     const QFileInfoList folders = QDir(QDir::tempPath())
                                           .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
                                                          | QDir::NoSymLinks | QDir::Hidden);
@@ -519,140 +517,124 @@ void removeDeadTaskFolders(uint owner)
             || host.ownerId() != owner || !holderGone(host.filePath()))
             continue;
         QDir dir(folder.filePath());
-        const QFileInfoList files = dir.entryInfoList(QDir::Files | QDir::Hidden | QDir::System);
-        for (const QFileInfo &file : files) {
+        for (const QFileInfo &file : dir.entryInfoList(QDir::Files | QDir::Hidden | QDir::System)) {
             if (fileName.match(file.fileName()).hasMatch() && !file.isSymLink())
                 dir.remove(file.fileName());
         }
         if (QDir().rmdir(folder.filePath()))
             qCInfo(lcWaiter, "removed %s, left by an app that was killed",
-                   qUtf8Printable(nativePath(folder.filePath())));
+                   qUtf8Printable(folder.filePath()));
     }
 }
 } // namespace
 
 struct Waiter::Process // one worker, as the waiter sees it
 {
+    QString name; // for messages: "The worker (pid 12)", "Worker 2 of 3 (pid 12)"
+    QString file; // its result file's name; its other files add a suffix
     std::unique_ptr<QTemporaryFile> result; // its destruction removes the file
     QByteArray token;
     qint64 pid = 0;
-    QFile progress;
     qint64 done = 0;
     qint64 total = 0;
-    bool locked = false; // its lock has been seen held: it runs
+    bool started = false; // it has held its lock
     bool exited = false; // its lock is free again
     ResultFile::Contents contents;
 };
 
-// One task, on the waiter thread's stack: no other thread ever touches its state.
-class Waiter::Run
-{
-    Q_DECLARE_TR_FUNCTIONS(Waiter)
-
-public:
-    explicit Run(Waiter *waiter) : m_waiter(waiter) { }
-    void exec();
-
-private:
-    bool launch(const QString &folder, const QString &hostLock);
-    bool startWorker(const QString &folder, const QString &hostLock, int index);
-    bool loopUntil(QFileSystemWatcher *watcher, bool (Run::*done)(),
-                   std::chrono::milliseconds limit = {});
-    bool checkWorkers();
-    bool allExited();
-    void update(Process *process);
-    void readResult(Process *process);
-    QString workerName(const Process &process) const;
-    QString lastWords(const Process &process) const;
-    void finish();
-
-    Waiter *m_waiter;
-    std::vector<std::unique_ptr<Process>> m_processes;
-    QString m_error;
-    qint64 m_lastDone = -1;
-    QElapsedTimer m_clock;
-};
-
-void Waiter::Run::exec()
+void Waiter::run()
 {
     m_clock.start();
-    // A private folder (mode 0700): only this user can read the task's files.
-    QTemporaryDir folder(QDir::tempPath() + QLatin1Char('/') + folderPrefix()
-                         + QLatin1String("XXXXXX"));
-    QLockFile host(folder.filePath(QStringLiteral("host.lock")));
+    m_error.clear();
+    m_lastDone = -1;
+    // A private folder (mode 0700): only this user can read the task's files. QDir::tempPath() is
+    // empty when TMPDIR names no folder, and the folder would be made in /.
+    const QString temp = QDir::tempPath();
+    std::optional<QTemporaryDir> folder;
+    if (!temp.isEmpty())
+        folder.emplace(temp + u'/' + FolderPrefix + QLatin1String("XXXXXX"));
+    QLockFile host(folder ? folder->filePath(QStringLiteral("host.lock")) : QString());
     host.setStaleLockTime(0);
-    if (QDir::tempPath().isEmpty() || !folder.isValid()) {
+    if (!folder || !folder->isValid()) {
         m_error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
                      "writable folder.")
-                          .arg(nativePath(qEnvironmentVariable("TMPDIR", QDir::tempPath())),
-                               folder.errorString());
+                          .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
+                               folder ? folder->errorString() : tr("there is no such folder"));
     } else if (!host.tryLock(0)) { // the workers run while this thread holds it
-        m_error = tr("Cannot create a lock file in %1.").arg(nativePath(folder.path()));
+        QFile probe(host.fileName()); // QLockFile does not say why: a plain file does
+        probe.open(QIODevice::WriteOnly);
+        m_error =
+                tr("Cannot create a lock file in %1: %2.").arg(folder->path(), probe.errorString());
     } else {
         QFile::setPermissions(host.fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-        removeDeadTaskFolders(QFileInfo(folder.path()).ownerId());
-        QFileSystemWatcher watcher({folder.path()}); // wakes us when a worker's lock comes or goes
-        if (launch(folder.path(), host.fileName()))
-            loopUntil(&watcher, &Run::checkWorkers);
+        removeDeadTaskFolders(QFileInfo(folder->path()).ownerId());
+        QFileSystemWatcher watcher({folder->path()}); // wakes us when a worker's lock comes or goes
+        if (startWorkers(folder->path(), host.fileName()))
+            loopUntil(&watcher, &Waiter::checkWorkers);
         host.unlock(); // every worker stops by itself now
-        if (!loopUntil(&watcher, &Run::allExited, StopTimeout))
-            qCWarning(lcWaiter, "a worker did not stop within %lld ms",
-                      qint64(StopTimeout.count()));
+        if (!loopUntil(&watcher, &Waiter::allExited,
+                       std::chrono::milliseconds(StopTimeout).count()))
+            killStuckWorkers();
     }
     finish();
     m_processes.clear(); // removes the result files; the folder goes with `folder`
+    m_busy = false;
 }
 
-bool Waiter::Run::launch(const QString &folder, const QString &hostLock)
+bool Waiter::startWorkers(const QString &folder, const QString &hostLock)
 {
-    for (int index = 0; index < m_waiter->m_arguments.size(); ++index) {
-        if (m_waiter->isInterruptionRequested() || !startWorker(folder, hostLock, index))
+    for (int index = 0; index < m_arguments.size(); ++index) {
+        auto process = std::make_unique<Process>();
+        process->result = std::make_unique<QTemporaryFile>(
+                QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
+        if (isInterruptionRequested())
             return false;
+        if (!process->result->open()) {
+            m_error = tr("Cannot create a result file in %1: %2.")
+                              .arg(folder, process->result->errorString());
+            return false;
+        }
+        process->file = process->result->fileName();
+        QFile log(process->file + LogSuffix); // made here to be 0600, as every file of the task
+        if (!log.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+            || !log.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+            m_error = tr("Cannot create a log file in %1: %2.").arg(folder, log.errorString());
+            return false;
+        }
+        process->token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
+        QProcess starter;
+        starter.setProgram(m_program);
+        starter.setArguments(QStringList {QStringLiteral("--worker")} + m_arguments.at(index)
+                             + QStringList {QStringLiteral("--result"), process->file,
+                                            QStringLiteral("--host-lock"), hostLock,
+                                            QStringLiteral("--token"),
+                                            QString::fromLatin1(process->token)});
+        starter.setStandardOutputFile(process->file + LogSuffix, QIODevice::Append);
+        starter.setStandardErrorFile(process->file + LogSuffix, QIODevice::Append);
+        if (!starter.startDetached(&process->pid)) {
+            m_error = tr("Cannot start the worker %1: %2.").arg(m_program, starter.errorString());
+            return false;
+        }
+        process->name = m_arguments.size() == 1 ? tr("The worker (pid %1)").arg(process->pid)
+                                                : tr("Worker %1 of %2 (pid %3)")
+                                                          .arg(index + 1)
+                                                          .arg(m_arguments.size())
+                                                          .arg(process->pid);
+        qCInfo(lcWaiter, "started worker %d of %lld, pid %lld: %s", index + 1,
+               qint64(m_arguments.size()), process->pid,
+               qUtf8Printable(shellQuoted(QStringList {m_program} + starter.arguments())));
+        m_processes.push_back(std::move(process));
     }
     QList<qint64> pids;
     for (const auto &process : m_processes)
         pids << process->pid;
-    emit m_waiter->workersStarted(pids);
-    return true;
-}
-
-bool Waiter::Run::startWorker(const QString &folder, const QString &hostLock, int index)
-{
-    auto process = std::make_unique<Process>();
-    process->result = std::make_unique<QTemporaryFile>(
-            QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
-    if (!process->result->open()) {
-        m_error = tr("Cannot create a result file in %1: %2.")
-                          .arg(nativePath(folder), process->result->errorString());
-        return false;
-    }
-    process->token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
-    const QString name = process->result->fileName();
-    QProcess starter;
-    starter.setProgram(m_waiter->m_program);
-    starter.setArguments(QStringList {QStringLiteral("--worker")} + m_waiter->m_arguments.at(index)
-                         + QStringList {QStringLiteral("--result"), name,
-                                        QStringLiteral("--host-lock"), hostLock,
-                                        QStringLiteral("--token"),
-                                        QString::fromLatin1(process->token)});
-    starter.setStandardOutputFile(logOf(name));
-    starter.setStandardErrorFile(logOf(name), QIODevice::Append);
-    if (!starter.startDetached(&process->pid)) {
-        m_error = tr("Cannot start the worker %1: %2.")
-                          .arg(nativePath(m_waiter->m_program), starter.errorString());
-        return false;
-    }
-    qCInfo(lcWaiter, "started worker %d of %lld, pid %lld: %s", index + 1,
-           qint64(m_waiter->m_arguments.size()), process->pid,
-           qUtf8Printable(shellQuoted(QStringList {starter.program()} + starter.arguments())));
-    m_processes.push_back(std::move(process));
+    emit workersStarted(pids);
     return true;
 }
 
 // Runs an event loop until `done` is true, woken by the folder's changes and a timer. False if
-// `limit` (if any) ran out first.
-bool Waiter::Run::loopUntil(QFileSystemWatcher *watcher, bool (Run::*done)(),
-                            std::chrono::milliseconds limit)
+// `limit` ms (if any) ran out first.
+bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit)
 {
     QEventLoop loop;
     const auto check = [&] {
@@ -660,10 +642,10 @@ bool Waiter::Run::loopUntil(QFileSystemWatcher *watcher, bool (Run::*done)(),
             loop.quit();
     };
     QTimer ticker;
-    QObject::connect(&ticker, &QTimer::timeout, &loop, check);
-    QObject::connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, check);
+    connect(&ticker, &QTimer::timeout, &loop, check);
+    connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, check);
     ticker.start(PollInterval);
-    if (limit.count() > 0)
+    if (limit >= 0)
         QTimer::singleShot(limit, &loop, &QEventLoop::quit);
     if (!(this->*done)())
         loop.exec();
@@ -671,129 +653,121 @@ bool Waiter::Run::loopUntil(QFileSystemWatcher *watcher, bool (Run::*done)(),
 }
 
 // True once the task is decided: every worker delivered, one failed, or Cancel was pressed.
-bool Waiter::Run::checkWorkers()
+bool Waiter::checkWorkers()
 {
     bool allDone = true;
     qint64 done = 0;
     qint64 total = 0;
     for (const auto &process : m_processes) {
         if (!process->exited)
-            update(process.get());
+            checkWorker(process.get());
         if (!m_error.isEmpty())
             return true;
         allDone = allDone && process->exited;
         done += process->done;
         total += process->total;
     }
-    if (done != m_lastDone && total > 0 && !allDone) {
-        m_lastDone = done;
-        emit m_waiter->progressChanged(done, total);
-    }
-    return allDone || m_waiter->isInterruptionRequested();
+    if (done != m_lastDone && total > 0 && !allDone)
+        emit progressChanged(m_lastDone = done, total);
+    return allDone || isInterruptionRequested();
 }
 
-void Waiter::Run::update(Process *process)
+void Waiter::checkWorker(Process *process)
 {
-    const QString name = process->result->fileName();
-    if (!process->progress.isOpen()) {
-        process->progress.setFileName(progressOf(name));
-        process->progress.open(QIODevice::ReadOnly);
-    }
-    readProgress(&process->progress, &process->done, &process->total);
-    if (!process->locked) {
-        // QLockFile writes the holder's pid once it holds the kernel lock.
-        qint64 pid = 0;
-        process->locked = QLockFile(lockOf(name)).getLockInfo(&pid, nullptr, nullptr);
-    }
-    if (process->locked)
-        process->exited = holderGone(lockOf(name));
-    else if (process->result->size() > 0 && !QFileInfo::exists(lockOf(name)))
-        process->exited = true; // done before we ever looked
-    else if (m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
-        m_error =
-                tr("%1 did not start within %2 s. %3")
-                        .arg(workerName(*process))
-                        .arg(std::chrono::duration_cast<std::chrono::seconds>(StartTimeout).count())
-                        .arg(lastWords(*process));
-    if (process->exited)
-        readResult(process);
-}
-
-void Waiter::Run::readResult(Process *process)
-{
-    QTemporaryFile &file = *process->result;
+    // A worker writes a first progress record once it holds its lock: from then on, a free lock
+    // means that it ended. Before, only its pid tells; it is looked at before the file, which is
+    // final once the process is gone.
+    QTemporaryFile *file = process->result.get();
+    const bool runs = process->started || processRuns(process->pid);
+    process->started = readProgress(file, &process->done, &process->total) || process->started
+            || file->size() > 0;
     QString why;
-    if (!file.seek(0) || file.size() == 0) {
+    process->exited = !process->started && !runs;
+    if (process->exited)
+        m_error = tr("%1 ended before it started its task. %2")
+                          .arg(process->name, lastWords(*process));
+    else if (!process->started
+             && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
+        m_error = tr("%1 did not start within %2 s. %3")
+                          .arg(process->name)
+                          .arg(std::chrono::seconds(StartTimeout).count())
+                          .arg(lastWords(*process));
+    if (!process->started || !holderGone(process->file + LockSuffix))
+        return;
+    process->exited = true;
+    if (file->size() <= ProgressSize && readProgress(file, &process->done, &process->total))
         m_error = tr("%1 stopped without writing a result: it crashed, aborted, exited early or "
                      "was killed. %2")
-                          .arg(workerName(*process), lastWords(*process));
-    } else if (!ResultFile::read(&file, process->token, &process->contents, &why)) {
-        m_error =
-                tr("The result of %1 is unreadable: %2.").arg(workerName(*process).toLower(), why);
-    } else if (!process->contents.error.isEmpty()) {
+                          .arg(process->name, lastWords(*process));
+    else if (!file->seek(0) || !ResultFile::read(file, process->token, &process->contents, &why))
+        m_error = tr("The result of %1 is unreadable: %2.").arg(process->name.toLower(), why);
+    else if (!process->contents.error.isEmpty())
         m_error = tr("The task failed in %1: %2")
-                          .arg(workerName(*process).toLower(), process->contents.error);
-    } else {
+                          .arg(process->name.toLower(), process->contents.error);
+    else
         process->done = process->total; // done, whatever its last report said
-    }
-}
-
-QString Waiter::Run::workerName(const Process &process) const
-{
-    if (m_processes.size() == 1)
-        return tr("The worker (pid %1)").arg(process.pid);
-    for (size_t index = 0; index < m_processes.size(); ++index) {
-        if (m_processes[index].get() == &process)
-            return tr("Worker %1 of %2 (pid %3)")
-                    .arg(index + 1)
-                    .arg(m_processes.size())
-                    .arg(process.pid);
-    }
-    return {};
 }
 
 // The last line a worker wrote to its log, for error messages.
-QString Waiter::Run::lastWords(const Process &process) const
+QString Waiter::lastWords(const Process &process) const
 {
-    QFile log(logOf(process.result->fileName()));
-    if (!log.open(QIODevice::ReadOnly))
-        return tr("It wrote nothing to its log.");
-    log.seek(qMax<qint64>(0, log.size() - 600));
-    const QString tail = QString::fromLocal8Bit(log.readAll()).trimmed();
+    QFile log(process.file + LogSuffix);
+    QString tail;
+    if (log.open(QIODevice::ReadOnly) && log.seek(qMax<qint64>(0, log.size() - 600)))
+        tail = QString::fromLocal8Bit(log.readAll()).trimmed();
     if (tail.isEmpty())
         return tr("It wrote nothing to its log.");
-    return tr("Its log ends with: %1").arg(tail.mid(tail.lastIndexOf(QLatin1Char('\n')) + 1));
+    return tr("Its log ends with: %1").arg(tail.mid(tail.lastIndexOf(u'\n') + 1));
 }
 
 // True once every worker's lock is free, or gone with its files.
-bool Waiter::Run::allExited()
+bool Waiter::allExited()
 {
+    // A lock is looked at only once its worker has started: until it holds the lock, the file may
+    // be half made, and removeStaleLockFile() would take it away.
     for (const auto &process : m_processes) {
-        if (!process->exited)
-            process->exited = holderGone(lockOf(process->result->fileName()))
-                    && (process->locked || !QFileInfo::exists(logOf(process->result->fileName())));
+        process->exited = process->exited
+                || ((process->result->size() > 0 || !QFileInfo::exists(process->file + LogSuffix))
+                    && holderGone(process->file + LockSuffix));
         if (!process->exited)
             return false;
     }
     return true;
 }
 
-void Waiter::Run::finish()
+// Workers that did not stop in time (stopped, or blocked in the kernel) are killed, each only
+// while its lock says that its pid still holds it: a pid that the system gave to another process
+// since is never hit.
+void Waiter::killStuckWorkers()
+{
+    for (const auto &process : m_processes) {
+        qint64 holder = 0;
+        if (!process->exited
+            && QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
+            && holder == process->pid) {
+            qCWarning(lcWaiter, "killing worker pid %lld: it did not stop within %lld s",
+                      process->pid, qint64(StopTimeout.count()));
+            killProcess(process->pid);
+        }
+    }
+}
+
+void Waiter::finish()
 {
     const double seconds = double(m_clock.nsecsElapsed()) / 1e9;
-    if (m_waiter->isInterruptionRequested()) {
+    if (isInterruptionRequested()) {
         qCInfo(lcWaiter, "cancelled");
-        emit m_waiter->cancelled();
+        emit cancelled();
     } else if (!m_error.isEmpty()) {
         qCWarning(lcWaiter, "failed: %s", qUtf8Printable(m_error));
-        emit m_waiter->failed(m_error);
+        emit failed(m_error);
     } else {
         QList<QByteArray> results;
         for (const auto &process : m_processes)
             results << std::move(process->contents.result);
         qCInfo(lcWaiter, "finished in %.3f s", seconds);
-        emit m_waiter->progressChanged(1, 1); // a full bar, in any units
-        emit m_waiter->succeeded(results, seconds);
+        emit progressChanged(1, 1); // a full bar, in any units
+        emit succeeded(results, seconds);
     }
 }
 
@@ -814,25 +788,23 @@ void Waiter::setWorkerProgram(const QString &program)
     m_program = program;
 }
 
-void Waiter::start(const QList<QStringList> &workerArguments)
+bool Waiter::start(const QList<QStringList> &workerArguments)
 {
     if (m_busy)
-        return; // one task at a time
+        return false; // one task at a time
     // The window enables Start on finished(), which the thread emits moments before it ends: this
     // waits for those moments only, or QThread::start() would ignore this start.
     wait();
     m_busy = true;
     m_arguments = workerArguments;
     QThread::start();
+    if (isRunning() || isFinished())
+        return true;
+    m_busy = false; // no thread could be made
+    return false;
 }
 
 void Waiter::cancel()
 {
-    requestInterruption(); // the waiter looks at it every PollInterval
-}
-
-void Waiter::run()
-{
-    Run(this).exec();
-    m_busy = false;
+    requestInterruption(); // run() looks at it every PollInterval
 }

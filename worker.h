@@ -4,10 +4,8 @@
 #ifndef WORKER_H
 #define WORKER_H
 
-#include <QByteArray>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QList>
 #include <QLockFile>
 #include <QStringList>
 #include <QThread>
@@ -15,19 +13,19 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 class QDataStream;
-class QIODevice;
+class QFileSystemWatcher;
 QT_END_NAMESPACE
 
 // ==== YOUR TASK: BEGIN ===========================================================================
-// This section, its twin in worker.cpp and the part of mainwindow.cpp marked the same way are
+// This section, its twin in worker.cpp and the parts of mainwindow.h/.cpp marked the same way are
 // all you change to run your own work. Nothing outside them looks inside these types.
 //
 // The demo estimates e: the mean number of uniform(0,1) draws whose sum first exceeds 1 is e.
-// Its work is fixed by its input and deterministic for a given seed.
 
 struct TaskInput
 {
@@ -47,7 +45,6 @@ QDataStream &operator>>(QDataStream &in, TaskResult &result);
 
 namespace Task {
 // The input travels to a worker on its command line, so that a worker can be replayed by hand.
-// readOptions() may refuse bad values with a one-line reason.
 void addOptions(QCommandLineParser &parser);
 bool readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error);
 QStringList toArguments(const TaskInput &input);
@@ -58,23 +55,19 @@ constexpr bool Splittable = true;
 TaskInput share(const TaskInput &input, int index, int count); // the part of worker `index`
 TaskResult combine(const QList<TaskResult> &results); // the results of all parts, in order
 
-// The work. It runs on a thread of its own in the worker process; it may throw. progress() only
-// stores two numbers: call it as often as you like.
+// The work, on a thread of its own in a worker process. It may throw. progress() only stores two
+// numbers: call it as often as you like.
 using Progress = std::function<void(qint64 done, qint64 total)>;
 TaskResult run(const TaskInput &input, const Progress &progress);
 
-// One line for the worker's terminal and the log.
-QString describe(const TaskResult &result);
+QString describe(const TaskResult &result); // one line, for a terminal and the log
 } // namespace Task
 // ==== YOUR TASK: END =============================================================================
 
-// The glue between the task and the machinery below: the task's input becomes the workers'
-// command lines, and their results become one TaskResult. Anything the task's functions throw
-// becomes `error`, never a crash.
+// The glue between the task and the machinery: whatever a task function throws becomes `error`.
 namespace TaskGlue {
 bool workerArguments(const TaskInput &input, int workers, QList<QStringList> *arguments,
                      QString *error);
-bool readInput(const QCommandLineParser &parser, TaskInput *input, QString *error);
 QByteArray run(const QCommandLineParser &parser, const Task::Progress &progress); // may throw
 bool combine(const QList<QByteArray> &results, TaskResult *result, QString *error);
 } // namespace TaskGlue
@@ -89,7 +82,6 @@ constexpr int StreamVersion = 20; // QDataStream::Qt_6_0, pinned: old and new Qt
 struct Contents
 {
     QByteArray token; // the waiter's word for this one worker: a file without it is not ours
-    double seconds = 0;
     QString error; // empty when the task succeeded
     QByteArray result;
 };
@@ -97,9 +89,9 @@ bool write(QIODevice *device, const Contents &contents);
 bool read(QIODevice *device, const QByteArray &token, Contents *contents, QString *error);
 } // namespace ResultFile
 
-// The worker process (`longtaskrunnin --worker`). Its main thread holds the worker's lock,
-// writes progress and watches the app's lock, while the job runs on a thread of its own: so the
-// process stops the moment the app is gone, even if the job never checks a flag.
+// The worker process (`longtaskrunnin --worker`). Its main thread holds the worker's lock, writes
+// progress and watches the app's lock, while the job runs on a thread of its own: so the process
+// stops the moment the app is gone, even if the job never checks a flag.
 class Worker : public QObject
 {
     Q_OBJECT
@@ -112,11 +104,10 @@ public:
         QByteArray token;
     };
     using Job = std::function<QByteArray(const Task::Progress &progress)>;
-
     enum ExitCode { ExitOk, ExitUsage, ExitTaskFailed, ExitHostGone, ExitIoError };
 
     static void addOptions(QCommandLineParser &parser);
-    static bool readOptions(const QCommandLineParser &parser, Options *options, QString *error);
+    static Options readOptions(const QCommandLineParser &parser);
 
     Worker(const Options &options, Job job);
     int exec();
@@ -125,12 +116,12 @@ private:
     void runJob();
     void tick();
     void finish();
-    [[noreturn]] void stopNow(const char *why);
+    [[noreturn]] void stopNow(const char *why, bool appDied = false);
 
     Options m_options;
     Job m_job;
     std::unique_ptr<QLockFile> m_lock;
-    QFile m_progressFile;
+    QFile m_result; // holds progress records until the result replaces them
     QElapsedTimer m_clock;
     std::atomic<qint64> m_done {0};
     std::atomic<qint64> m_total {0};
@@ -149,7 +140,7 @@ public:
     ~Waiter() override;
 
     void setWorkerProgram(const QString &program); // the default is this program itself
-    void start(const QList<QStringList> &workerArguments); // one command line per worker
+    bool start(const QList<QStringList> &workerArguments); // one command line per worker
     void cancel();
 
 signals:
@@ -164,11 +155,24 @@ protected:
 
 private:
     struct Process;
-    class Run;
+
+    bool startWorkers(const QString &folder, const QString &hostLock);
+    bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit = -1);
+    bool checkWorkers();
+    void checkWorker(Process *process);
+    QString lastWords(const Process &process) const;
+    bool allExited();
+    void killStuckWorkers();
+    void finish();
 
     QString m_program;
     QList<QStringList> m_arguments; // set before each start(), read by run() only
     std::atomic<bool> m_busy {false}; // from start() to the end of run()
+    // One task's state, touched by run() on the waiter thread only.
+    std::vector<std::unique_ptr<Process>> m_processes;
+    QString m_error;
+    qint64 m_lastDone = -1;
+    QElapsedTimer m_clock;
 };
 
 #endif // WORKER_H
