@@ -84,6 +84,37 @@ inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLit
     return window;
 }
 
+// What the waiter reported, in order, as the window hears it: its signals come from the waiter
+// thread and reach this object queued, in the GUI thread. (A QSignalSpy would record them in the
+// waiter thread, racing with the test that reads it.)
+class WaiterLog : public QObject
+{
+public:
+    explicit WaiterLog(Waiter *waiter)
+    {
+        connect(waiter, &Waiter::workersStarted, this,
+                [this](const QList<qint64> &pids) { started << pids; });
+        connect(waiter, &Waiter::succeeded, this,
+                [this](const QList<QByteArray> &results) { succeeded << results; });
+        connect(waiter, &Waiter::failed, this,
+                [this](const QString &message) { failed << message; });
+        connect(waiter, &Waiter::cancelled, this, [this] { ++cancelled; });
+    }
+
+    void clear()
+    {
+        started.clear();
+        succeeded.clear();
+        failed.clear();
+        cancelled = 0;
+    }
+
+    QList<QList<qint64>> started;
+    QList<QList<QByteArray>> succeeded;
+    QStringList failed;
+    int cancelled = 0;
+};
+
 // ---- The test worker's job
 // ------------------------------------------------------------------------
 

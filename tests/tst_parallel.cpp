@@ -53,18 +53,18 @@ void tst_Parallel::eachWorkerGetsItsCommandLineAndResultsKeepTheirOrder()
     ScopedEnv mode("TESTWORKER_MODE", "echo");
     Waiter waiter;
     waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
-    QSignalSpy started(&waiter, &Waiter::workersStarted);
-    QSignalSpy succeeded(&waiter, &Waiter::succeeded);
-    QSignalSpy finished(&waiter, &QThread::finished);
+    WaiterLog log(&waiter);
+    bool finished = false;
+    connect(&waiter, &QThread::finished, this, [&] { finished = true; });
     const QList<QStringList> arguments = {{QStringLiteral("part-1")},
                                           {QStringLiteral("part 2"), QStringLiteral("x")},
                                           {QStringLiteral("part-3")}};
-    waiter.start(arguments);
-    QVERIFY(finished.wait(TaskTimeout));
-    QCOMPARE(started.count(), 1);
-    QCOMPARE(succeeded.count(), 1);
-    const auto pids = started.at(0).at(0).value<QList<qint64>>();
-    const auto results = succeeded.at(0).at(0).value<QList<QByteArray>>();
+    QVERIFY(waiter.start(arguments));
+    QTRY_VERIFY_WITH_TIMEOUT(finished, TaskTimeout);
+    QCOMPARE(log.started.size(), 1);
+    QCOMPARE(log.succeeded.size(), 1);
+    const QList<qint64> pids = log.started.first();
+    const QList<QByteArray> results = log.succeeded.first();
     QCOMPARE(pids.size(), 3);
     QCOMPARE(results.size(), 3);
     for (int i = 0; i < 3; ++i) {
@@ -81,14 +81,12 @@ void tst_Parallel::twoWorkersThroughTheWindowShowDone()
     auto window = newWindow();
     widget<QSpinBox>(window.get(), "workersBox")->setMaximum(2);
     widget<QSpinBox>(window.get(), "workersBox")->setValue(2);
-    QSignalSpy succeeded(waiterOf(window.get()), &Waiter::succeeded);
+    WaiterLog log(waiterOf(window.get()));
     click(window.get(), "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
     QCOMPARE(status(window.get()), QStringLiteral("Done."));
     QCOMPARE(workerPids(window.get()).size(), 2);
-    QCOMPARE(succeeded.count(), 1);
-    QCOMPARE(succeeded.at(0).at(0).value<QList<QByteArray>>(),
-             QList<QByteArray>(2, defaultResultBytes()));
+    QCOMPARE(log.succeeded, QList<QList<QByteArray>> {QList<QByteArray>(2, defaultResultBytes())});
     QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(workerPids(window.get())), SettleTimeout);
 }
 

@@ -13,14 +13,22 @@
 //                      silent: like ok, but never reports progress
 //                      big: returns TESTWORKER_MIB MiB of bytes
 //                      throw, crash, abort, exit: fail halfway, from inside the job
+//                      early: exit before the worker machinery starts, as a program that cannot
+//                        load its libraries does
 //                      hang: block halfway forever, checking no flag
-//                      garbage, truncated, version, hugelength, foreign: write a broken result
-//                        file (or one with another run's token) and exit
-//   TESTWORKER_ONCE    a path: only the first worker to create it takes MODE; the others run ok
+//                      garbage, truncated, version, hugelength, hugeresult, foreign: write a
+//                        broken result file (an error or a result whose length field says 4 GiB
+//                        or 1 TiB, or one with another run's token) and exit
+//   TESTWORKER_ONCE    a path: only the first worker to create it takes MODE; the others take
+//                      TESTWORKER_OTHERS (default ok)
 //   TESTWORKER_MILLIS  how long the job works (default 200)
 //   TESTWORKER_START_DELAY_MILLIS  sleep before the worker machinery starts (a slow start)
 //   TESTWORKER_STAMP   a path: the job writes there the steady clock's nanoseconds (the same clock
 //                      in every process) as it returns its result, for the benchmark's handoff
+//
+// Its log (stderr) gets a line as the job starts, "testworker: pid P works in mode M", and one just
+// before a crash, an abort, an exit or a hang, so that the app's "Its log ends with" names the
+// fault and a test sees when a worker is running or blocked.
 
 #include "worker.h"
 
@@ -33,6 +41,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -43,6 +52,13 @@ QByteArray env(const char *name, const char *fallback)
     return value.isEmpty() ? QByteArray(fallback) : value;
 }
 
+// A line of the test worker's own in its log, written at once, whatever Qt's logging settings.
+void say(const QByteArray &line)
+{
+    std::fputs(QByteArray("testworker: " + line + '\n').constData(), stderr);
+    std::fflush(stderr);
+}
+
 QByteArray pickMode()
 {
     const QByteArray mode = env("TESTWORKER_MODE", "ok");
@@ -50,7 +66,8 @@ QByteArray pickMode()
     if (once.isEmpty())
         return mode;
     QFile marker(once);
-    return marker.open(QIODevice::WriteOnly | QIODevice::NewOnly) ? mode : QByteArray("ok");
+    return marker.open(QIODevice::WriteOnly | QIODevice::NewOnly) ? mode
+                                                                  : env("TESTWORKER_OTHERS", "ok");
 }
 
 QByteArray defaultResult()
@@ -85,8 +102,10 @@ QByteArray defaultResult()
         const bool version = mode == "version";
         out << ResultFile::Magic << quint16(ResultFile::FormatVersion + (version ? 1 : 0))
             << options.token;
-        if (!version)
-            out << quint8(2) << 0.0 << quint32(0xfffffff0); // an error of 4 GiB, and no error
+        if (mode == "hugelength")
+            out << quint8(2) << quint32(0xfffffff0); // a failure whose error is 4 GiB, and no error
+        else if (mode == "hugeresult")
+            out << quint8(1) << (qint64(1) << 40); // a result of 1 TiB, and no result
     }
     file.close();
     std::_Exit(Worker::ExitOk);
@@ -105,19 +124,28 @@ QByteArray job(const QByteArray &mode, const Worker::Options &options,
                const Task::Progress &progress)
 {
     const int millis = env("TESTWORKER_MILLIS", "200").toInt();
+    say("pid " + QByteArray::number(QCoreApplication::applicationPid()) + " works in mode " + mode);
     constexpr int Steps = 20;
     for (int step = 0; step < Steps; ++step) {
         if (step == Steps / 2) {
             if (mode == "throw")
                 throw std::runtime_error("simulated failure: the job threw halfway");
-            if (mode == "crash")
+            if (mode == "crash") {
+                say("raising SIGSEGV halfway");
                 std::raise(SIGSEGV);
-            if (mode == "abort")
+            }
+            if (mode == "abort") {
+                say("calling abort() halfway");
                 std::abort();
-            if (mode == "exit")
+            }
+            if (mode == "exit") {
+                say("exiting with code 7 halfway, without a result");
                 std::_Exit(7);
-            if (mode == "hang")
+            }
+            if (mode == "hang") {
+                say("blocking forever halfway, checking no flag");
                 QSemaphore().acquire(); // forever
+            }
         }
         if (mode != "silent")
             progress(step, Steps);
@@ -133,9 +161,13 @@ QByteArray job(const QByteArray &mode, const Worker::Options &options,
                 .arg(QCoreApplication::applicationPid())
                 .arg(QCoreApplication::arguments().mid(1).join(QLatin1Char(' ')))
                 .toUtf8();
+    // On the main thread, where the worker rewrites its progress record in the result file: there
+    // no record can land in the broken file while it is written.
     if (mode == "garbage" || mode == "truncated" || mode == "version" || mode == "hugelength"
-        || mode == "foreign")
-        writeBroken(mode, options);
+        || mode == "hugeresult" || mode == "foreign")
+        QMetaObject::invokeMethod(
+                QCoreApplication::instance(), [&] { writeBroken(mode, options); },
+                Qt::BlockingQueuedConnection);
     return defaultResult();
 }
 } // namespace
@@ -148,13 +180,12 @@ int main(int argc, char *argv[])
     Worker::addOptions(parser);
     Task::addOptions(parser); // the window passes the task's options; this program ignores them
     parser.process(app);
-    Worker::Options options;
-    QString error;
-    if (!Worker::readOptions(parser, &options, &error)) {
-        qCritical("testworker: %s", qPrintable(error));
-        return Worker::ExitUsage;
-    }
+    const Worker::Options options = Worker::readOptions(parser);
     const QByteArray mode = pickMode();
+    if (mode == "early") {
+        say("exiting with code 127 before the worker machinery starts");
+        return 127;
+    }
     Worker worker(options,
                   [&](const Task::Progress &progress) { return job(mode, options, progress); });
     return worker.exec();
