@@ -2,66 +2,68 @@
 // SPDX-License-Identifier: BSD-3-Clause
 
 // The fault matrix: every way a task can go wrong, driven through the real window with clicks on
-// its real buttons, with the real app binary as the worker. Each row checks what the user sees (one
-// line in the status label, printed with qInfo for the record), that no worker process and no
-// file is left behind, and that the next Start gives the right result.
+// its real buttons, the real waiter thread, and the test worker program (the product's real worker
+// machinery) as the workers. Each fault checks what the user sees (one line in the status label,
+// printed with qInfo for the record), that no worker process and no file is left behind, and that
+// the next Start gives the right result. Nothing here knows the task: results compare by bytes.
 
 #include "reliability.h"
 
 #include <QApplication>
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QFileInfo>
-#include <QHash>
 #include <QLockFile>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QTextStream>
 #include <QtTest>
 
-#include <functional>
 #include <memory>
+#include <utility>
 
-#include <signal.h> // ::kill, for the test that kills a worker from outside (POSIX)
-#include <unistd.h> // ::geteuid
-
-using namespace Reliability;
+#include <signal.h> // ::kill (POSIX): faults from outside
+#include <unistd.h> // ::geteuid, ::chown
 
 namespace {
-
 // What the test does while the task runs.
 enum Action {
-    AwaitEnd, // nothing: the worker fails by itself
-    CancelWhenFailed, // click Cancel once the worker has hung
-    KillWhenRunning, // SIGKILL the worker once its task runs
+    AwaitEnd, // nothing: a worker fails by itself
+    CancelWhenHung, // click Cancel once a worker blocks for good
+    KillWhenRunning, // SIGKILL a worker once its job runs, as `kill -9` or the OOM killer would
 };
 
-const QString Stopped = QStringLiteral(
-        " stopped without writing a result: it crashed, aborted, exited early or was killed. Its "
-        "log ends with: " APP_NAME ".worker: ");
-const QString Unreadable = QStringLiteral(" is unreadable: ");
-const QString CutShort = QStringLiteral("the file is cut short (%file).");
-
-// A worker that is slow to start: a cold disk, a loaded machine, a virus scanner. Test-only.
-QString writeSlowStarter(const QString &path, const QString &delay)
+// How the app names a worker in its messages (%Name; %name in mid-sentence).
+QString workerName(int index, int count, qint64 pid)
 {
-    QFile script(path);
-    if (!script.open(QIODevice::WriteOnly))
-        return {};
-    script.write("#!/bin/sh\nsleep " + delay.toUtf8() + "\nexec '" WORKER_PROGRAM "' \"$@\"\n");
-    script.close();
-    script.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    return path;
+    return count == 1
+            ? QStringLiteral("The worker (pid %1)").arg(pid)
+            : QStringLiteral("Worker %1 of %2 (pid %3)").arg(index + 1).arg(count).arg(pid);
 }
 
-// The status line, checked against a pattern: %pid and %file stand for the failing worker's pid
-// and result file; a trailing * makes the rest free (a sanitizer may add to a crash's log).
-bool matches(const QString &status, QString pattern, qint64 pid, const QString &file)
+// Linux-only: a process's state letter in /proc (R running, S sleeping, T stopped, ...).
+char processState(qint64 pid)
 {
-    pattern.replace(QLatin1String("%pid"), QString::number(pid));
-    pattern.replace(QLatin1String("%file"), file);
-    if (pattern.endsWith(QLatin1Char('*')))
-        return status.startsWith(pattern.chopped(1));
-    return status == pattern;
+    const QByteArray stat = readAll(QStringLiteral("/proc/%1/stat").arg(pid));
+    const int end = stat.lastIndexOf(')');
+    return end > 0 && stat.size() > end + 2 ? stat.at(end + 2) : '?';
+}
+
+// This program run as `tst_faults --host WORKERS`: the app as a user runs it, its Start pressed.
+// It prints its workers' pids once they started, then runs until it is killed.
+int runHost(int workers)
+{
+    auto window = newWindow();
+    setWorkers(window.get(), workers);
+    QObject::connect(waiterOf(window.get()), &Waiter::workersStarted, window.get(),
+                     [](const QList<qint64> &pids) {
+                         QStringList texts;
+                         for (qint64 pid : pids)
+                             texts << QString::number(pid);
+                         QTextStream(stdout) << "pids " << texts.join(QLatin1Char(' ')) << Qt::endl;
+                     });
+    click(window.get(), "startButton");
+    return QCoreApplication::exec();
 }
 } // namespace
 
@@ -78,56 +80,51 @@ private slots:
     void failingWorkerShowsOneLineAndNextStartWorks();
     void unstartableWorkerSaysWhyAndNextStartWorks_data();
     void unstartableWorkerSaysWhyAndNextStartWorks();
-    void unwritableTempDirSaysWhereAndNextStartWorks_data();
-    void unwritableTempDirSaysWhereAndNextStartWorks();
+    void unusableTempDirSaysWhereAndNextStartWorks_data();
+    void unusableTempDirSaysWhereAndNextStartWorks();
     void pathsWithSpacesAndNonAsciiWork();
     void sweepRemovesOnlyDeadFoldersOfItsOwn();
-    void startPressedTwiceStartsOneWorker();
+    void startPressedTwiceStartsOneTask();
     void startPressedTheMomentATaskEndsStartsTheNextTask();
     void quitDuringWorkerStartUpLeavesNothing_data();
     void quitDuringWorkerStartUpLeavesNothing();
+    void workersOfAKilledAppEndAndRemoveTheirFolder_data();
+    void workersOfAKilledAppEndAndRemoveTheirFolder();
+    void nextStartRemovesWhatAKilledAppLeft();
 
 private:
-    std::unique_ptr<MainWindow> newWindow(const TaskInput &input,
-                                          const QString &program = QStringLiteral(WORKER_PROGRAM));
     void useTempDir(const QString &path);
     void verifyNothingLeft(const QList<qint64> &pids);
-    void verifyNextStartWorks(QWidget *window, const TaskInput &input, int workers);
+    void verifyNextStartWorks(QWidget *window, int workers);
+    void startHost(QProcess *host, int workers, QList<qint64> *pids);
 
-    QTemporaryDir m_base; // everything this test makes, the app's TMPDIR included
-    QString m_temp; // the app's TMPDIR, inherited by its workers
-    QHash<QString, TaskResult> m_expected;
-    std::unique_ptr<StartedWorkers> m_started;
+    QTemporaryDir m_base; // everything the test makes, made before TMPDIR changes
+    QString m_temp; // the app's TMPDIR in this test, inherited by its workers
+    int m_tests = 0;
 };
 
 void tst_Faults::initTestCase()
 {
     QVERIFY2(m_base.isValid(), qPrintable(m_base.errorString()));
-    m_temp = m_base.filePath(QStringLiteral("tmp"));
-    QVERIFY(QDir().mkpath(m_temp));
-    m_temp = QDir(m_temp).canonicalPath(); // the form QDir::tempPath() gives
-    m_started = std::make_unique<StartedWorkers>();
 }
 
+// Each test gets a TMPDIR of its own, so that "nothing left behind" can be checked.
 void tst_Faults::init()
 {
+    m_temp = m_base.filePath(QStringLiteral("tmp%1").arg(++m_tests));
+    QVERIFY(QDir().mkpath(m_temp));
+    m_temp = QDir(m_temp).canonicalPath(); // the form QDir::tempPath() gives
     useTempDir(m_temp);
-    QVERIFY2(filesIn(m_temp).isEmpty(), qPrintable(filesIn(m_temp).join(QLatin1String(", "))));
+    QCOMPARE(QDir::tempPath(), m_temp);
 }
 
 void tst_Faults::cleanup()
 {
-    useTempDir(m_temp);
+    // Keep one failure from failing the tests after it: workers of ours that still run go.
     if (QTest::currentTestFailed()) {
-        // Keep one failure from failing every later row.
-        for (const QString &name : filesIn(m_temp))
-            QDir(m_temp + QLatin1Char('/') + name).removeRecursively();
+        for (qint64 pid : processesMentioning(m_base.path()))
+            ::kill(pid_t(pid), SIGKILL);
     }
-}
-
-std::unique_ptr<MainWindow> tst_Faults::newWindow(const TaskInput &input, const QString &program)
-{
-    return WindowDriver::newWindow(input, program);
 }
 
 void tst_Faults::useTempDir(const QString &path)
@@ -143,302 +140,336 @@ void tst_Faults::verifyNothingLeft(const QList<qint64> &pids)
                                   qPrintable(QStringLiteral("worker pid %1 still runs").arg(pid)),
                                   SettleTimeout);
     }
-    const QString temp = QDir::tempPath();
+    // Workers whose pids the window never showed have the test's folder in their command lines.
+    QTRY_VERIFY2_WITH_TIMEOUT(processesMentioning(m_base.path()).isEmpty(),
+                              qPrintable(QStringLiteral("a worker still runs, pid %1")
+                                                 .arg(processesMentioning(m_base.path()).value(0))),
+                              SettleTimeout);
     QTRY_VERIFY2_WITH_TIMEOUT(
-            processesMentioning(m_base.path()).isEmpty(),
-            qPrintable(QStringLiteral("workers still run: %1")
-                               .arg(QString::number(processesMentioning(m_base.path()).value(0)))),
-            SettleTimeout);
-    QTRY_VERIFY2_WITH_TIMEOUT(
-            filesIn(temp).isEmpty(),
-            qPrintable(QStringLiteral("left in %1: %2")
-                               .arg(temp, filesIn(temp).join(QLatin1String(", ")))),
+            filesIn(m_temp).isEmpty(),
+            qPrintable(QStringLiteral("left in %1: %2").arg(m_temp, filesIn(m_temp).join(u' '))),
             SettleTimeout);
 }
 
-// The app is still usable: the next Start, with no failure, gives exactly the task's result.
-void tst_Faults::verifyNextStartWorks(QWidget *window, const TaskInput &input, int workers)
+// The app is still usable: the next Start of a job that works gives each worker's result.
+void tst_Faults::verifyNextStartWorks(QWidget *window, int workers)
 {
-    // Computed once per input: the task runs here in the test process.
-    const QString key = Task::toArguments(input).join(QLatin1Char(' ')) + QLatin1Char('/')
-            + QString::number(workers);
-    if (!m_expected.contains(key))
-        m_expected.insert(key, expectedResult(input, workers));
-    const TaskResult expected = m_expected.value(key);
-    QString why;
-    QVERIFY2(DemoTask::isPlausible(expected, &why), qPrintable(why));
-
-    selectFailure(window, Failure::None);
-    QVERIFY2(isIdle(window), "Start is still disabled after the failure");
+    ScopedEnv mode("TESTWORKER_MODE", "ok");
+    ScopedEnv once("TESTWORKER_ONCE", {});
+    ScopedEnv millis("TESTWORKER_MILLIS", "100");
+    QVERIFY2(isIdle(window), "Start is still disabled");
+    WaiterLog log(waiterOf(window));
     click(window, "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window), TaskTimeout);
-    QCOMPARE(text(window, "statusLabel"), QStringLiteral("Done."));
-    QCOMPARE(text(window, "resultLabel"), Task::describe(expected));
+    QCOMPARE(status(window), QStringLiteral("Done."));
+    QCOMPARE(log.succeeded.size(), 1);
+    QCOMPARE(log.succeeded.constFirst(), QList<QByteArray>(workers, defaultResultBytes()));
     QCOMPARE(workerPids(window).size(), workers);
     verifyNothingLeft(workerPids(window));
 }
 
 void tst_Faults::failingWorkerShowsOneLineAndNextStartWorks_data()
 {
-    QTest::addColumn<int>("failure");
+    QTest::addColumn<QByteArray>("mode"); // the test worker's
     QTest::addColumn<int>("workers");
-    QTest::addColumn<int>("culprit"); // the index of the worker that fails
     QTest::addColumn<int>("action");
-    QTest::addColumn<QString>("message"); // see matches()
+    QTest::addColumn<int>("victim"); // the worker killed; else the one that takes the mode fails
+    QTest::addColumn<QString>("message"); // with %Name, %name and %pid for the failing worker
 
-    const auto row = [](const char *tag, Failure failure, int workers, int culprit, Action action,
-                        const QString &message) {
-        QTest::newRow(tag) << int(failure) << workers << culprit << int(action) << message;
+    const auto row = [](const char *tag, const char *mode, int workers, Action action,
+                        const QString &message, int victim = -1) {
+        QTest::newRow(tag) << QByteArray(mode) << workers << int(action) << victim << message;
     };
-    const QString one = QStringLiteral("the worker (pid %pid)");
-    const QString One = QStringLiteral("The worker (pid %pid)");
+    const QString threw =
+            QStringLiteral("The task failed in %name: simulated failure: the job threw halfway");
+    const QString stopped = QStringLiteral(
+            "%Name stopped without writing a result: it crashed, aborted, exited early or was "
+            "killed. Its log ends with: testworker: ");
+    const QString early = QStringLiteral(
+            "%Name ended before it started its task. Its log ends with: testworker: exiting with "
+            "code 127 before the worker machinery starts");
+    const QString unreadable = QStringLiteral("The result of %name is unreadable: ");
+    const QString cutShort = unreadable + QStringLiteral("the file is cut short.");
+    const QString notOurs = unreadable + QStringLiteral("it is not a result file of this program.");
+    const QString version = unreadable
+            + QStringLiteral("it has format version %1, and this program reads %2.")
+                      .arg(ResultFile::FormatVersion + 1)
+                      .arg(ResultFile::FormatVersion);
+    const QString foreign = unreadable + QStringLiteral("it is a result of another run.");
+    const QString cancelled = QStringLiteral("Cancelled.");
 
-    row("1 exception", Failure::Exception, 1, 0, AwaitEnd,
-        QStringLiteral("The task failed in ") + one
-                + QStringLiteral(": simulated failure: the task threw an exception halfway"));
-    // A sanitizer build adds its own report to a crash's log, hence the free end.
-    row("2 segfault", Failure::Crash, 1, 0, AwaitEnd,
-        One + Stopped + QStringLiteral("simulated failure: crashing with SIGSEGV*"));
-    row("3 abort", Failure::Abort, 1, 0, AwaitEnd,
-        One + Stopped + QStringLiteral("simulated failure: calling abort() halfway*"));
-    row("4 exit without result", Failure::Exit, 1, 0, AwaitEnd,
-        One + Stopped
-                + QStringLiteral("simulated failure: exiting with code 4 and no result (--fail "
-                                 "exit)"));
-    row("5 hang, then Cancel", Failure::Hang, 1, 0, CancelWhenFailed, QStringLiteral("Cancelled."));
-    // The last line a killed worker wrote is the one with its pid and command line.
-    row("6 killed from outside", Failure::None, 1, 0, KillWhenRunning,
-        One + Stopped + QStringLiteral("pid %pid: *"));
-    row("7 truncated result", Failure::Truncated, 1, 0, AwaitEnd,
-        QStringLiteral("The result of ") + one + Unreadable + CutShort);
-    row("8 garbage result", Failure::Garbage, 1, 0, AwaitEnd,
-        QStringLiteral("The result of ") + one + Unreadable
-                + QStringLiteral("it is not a result file of this program (wrong magic number) "
-                                 "(%file)."));
-    row("9 other format version", Failure::OtherVersion, 1, 0, AwaitEnd,
-        QStringLiteral("The result of ") + one + Unreadable
-                + QStringLiteral("it has format version 2, and this program reads version 1 "
-                                 "(%file)."));
-    // A string length of 4 GiB and no string: Qt reads strings in 1 MiB steps, so this ends as a
-    // short file, not as a 4 GiB allocation (the test checks VmPeak too).
-    row("15 huge length field", Failure::HugeLength, 1, 0, AwaitEnd,
-        QStringLiteral("The result of ") + one + Unreadable + CutShort);
-
-    // Parallel workers: one fails, the app names it and stops the others.
-    row("parallel: exception in 1 of 2", Failure::Exception, 2, 0, AwaitEnd,
-        QStringLiteral("The task failed in worker 1 of 2 (pid %pid): simulated failure: the task "
-                       "threw an exception halfway"));
-    row("parallel: segfault in 1 of 3", Failure::Crash, 3, 0, AwaitEnd,
-        QStringLiteral("Worker 1 of 3 (pid %pid)") + Stopped
-                + QStringLiteral("simulated failure: crashing with SIGSEGV*"));
-    row("parallel: 2 of 3 killed from outside", Failure::None, 3, 1, KillWhenRunning,
-        QStringLiteral("Worker 2 of 3 (pid %pid)") + Stopped + QStringLiteral("pid %pid: *"));
-    row("parallel: hang in 1 of 4, then Cancel", Failure::Hang, 4, 0, CancelWhenFailed,
-        QStringLiteral("Cancelled."));
-    row("parallel: garbage from 1 of 2", Failure::Garbage, 2, 0, AwaitEnd,
-        QStringLiteral("The result of worker 1 of 2 (pid %pid)") + Unreadable
-                + QStringLiteral("it is not a result file of this program (wrong magic number) "
-                                 "(%file)."));
-    row("parallel: huge length from 1 of 3", Failure::HugeLength, 3, 0, AwaitEnd,
-        QStringLiteral("The result of worker 1 of 3 (pid %pid)") + Unreadable + CutShort);
+    // One worker; then one of 2 or 3 fails, and the app ends the others, which would block
+    // forever (or, when the fault is a hang, run to their end).
+    row("throw", "throw", 1, AwaitEnd, threw);
+    row("throw in 1 of 2", "throw", 2, AwaitEnd, threw);
+    row("segfault", "crash", 1, AwaitEnd, stopped + QStringLiteral("raising SIGSEGV halfway"));
+    row("segfault in 1 of 3", "crash", 3, AwaitEnd,
+        stopped + QStringLiteral("raising SIGSEGV halfway"));
+    row("abort", "abort", 1, AwaitEnd, stopped + QStringLiteral("calling abort() halfway"));
+    row("abort in 1 of 2", "abort", 2, AwaitEnd,
+        stopped + QStringLiteral("calling abort() halfway"));
+    row("exit without a result", "exit", 1, AwaitEnd,
+        stopped + QStringLiteral("exiting with code 7 halfway, without a result"));
+    row("exit without a result in 1 of 3", "exit", 3, AwaitEnd,
+        stopped + QStringLiteral("exiting with code 7 halfway, without a result"));
+    row("exit before the job starts", "early", 1, AwaitEnd, early);
+    row("exit before the job starts in 1 of 2", "early", 2, AwaitEnd, early);
+    row("hang, then Cancel", "hang", 1, CancelWhenHung, cancelled);
+    row("hang in 1 of 3, then Cancel", "hang", 3, CancelWhenHung, cancelled);
+    row("killed from outside", "ok", 1, KillWhenRunning,
+        stopped + QStringLiteral("pid %pid works in mode ok"), 0);
+    row("2 of 3 killed from outside", "ok", 3, KillWhenRunning,
+        stopped + QStringLiteral("pid %pid works in mode ok"), 1);
+    row("truncated result", "truncated", 1, AwaitEnd, cutShort);
+    row("truncated result from 1 of 2", "truncated", 2, AwaitEnd, cutShort);
+    row("garbage result", "garbage", 1, AwaitEnd, notOurs);
+    row("garbage result from 1 of 3", "garbage", 3, AwaitEnd, notOurs);
+    row("other format version", "version", 1, AwaitEnd, version);
+    row("other format version from 1 of 2", "version", 2, AwaitEnd, version);
+    // Length fields that say 4 GiB and 1 TiB, with nothing after them: the reader must neither
+    // believe them nor reserve that much (VmPeak is checked).
+    row("error of 4 GiB", "hugelength", 1, AwaitEnd, cutShort);
+    row("error of 4 GiB from 1 of 3", "hugelength", 3, AwaitEnd, cutShort);
+    row("result of 1 TiB", "hugeresult", 1, AwaitEnd, cutShort);
+    row("result of 1 TiB from 1 of 2", "hugeresult", 2, AwaitEnd, cutShort);
+    row("result of another run", "foreign", 1, AwaitEnd, foreign);
+    row("result of another run from 1 of 3", "foreign", 3, AwaitEnd, foreign);
 }
 
 void tst_Faults::failingWorkerShowsOneLineAndNextStartWorks()
 {
-    QFETCH(int, failure);
+    QFETCH(QByteArray, mode);
     QFETCH(int, workers);
-    QFETCH(int, culprit);
     QFETCH(int, action);
+    QFETCH(int, victim);
     QFETCH(QString, message);
 
-    // A worker to be killed from outside must still be running when the test gets to it.
-    const TaskInput input = action == KillWhenRunning ? DemoTask::slow() : DemoTask::quick();
-    auto window = newWindow(input);
+    auto window = newWindow();
     setWorkers(window.get(), workers);
-    selectFailure(window.get(), Failure(failure));
+    WaiterLog log(waiterOf(window.get()));
     const qint64 peakBefore = statusKiB("VmPeak");
-
-    click(window.get(), "startButton");
-    QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), workers, TaskTimeout);
-    const QList<qint64> pids = workerPids(window.get());
-    const QStringList files = resultFiles(window.get());
-    QCOMPARE(files.size(), workers);
-    const qint64 pid = pids.at(culprit);
-    const QString log = WorkerFiles::log(files.at(culprit));
-
-    if (action == CancelWhenFailed) {
-        // The worker writes this just before it blocks for good, in a call that checks no flag.
-        QTRY_VERIFY_WITH_TIMEOUT(readAll(log).contains(QLatin1String("blocking forever")),
-                                 TaskTimeout);
-        QVERIFY2(processExists(pid), "the hanging worker is gone before Cancel");
-        click(window.get(), "cancelButton");
-    } else if (action == KillWhenRunning) {
-        // The worker logs its pid once it holds its lock and its task runs.
-        QTRY_VERIFY_WITH_TIMEOUT(readAll(log).contains(QStringLiteral("pid %1:").arg(pid)),
-                                 TaskTimeout);
-        QVERIFY2(!isIdle(window.get()), "the task ended before the test could kill its worker");
-        // Test code (POSIX): SIGKILL from outside, as `kill -9` or the OOM killer would send it.
-        QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
+    QList<qint64> pids;
+    {
+        // The first worker to start takes the mode; the others block forever, so that the app
+        // must end them, or (when the fault is a hang) run to their end. A victim runs a long job.
+        ScopedEnv modeEnv("TESTWORKER_MODE", mode);
+        ScopedEnv once("TESTWORKER_ONCE", QFile::encodeName(m_temp + QLatin1String(".once")));
+        ScopedEnv others("TESTWORKER_OTHERS", action == AwaitEnd ? "hang" : "ok");
+        ScopedEnv millis("TESTWORKER_MILLIS", action == KillWhenRunning ? "600000" : "200");
+        click(window.get(), "startButton");
+        QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), workers, TaskTimeout);
+        pids = workerPids(window.get());
+        if (action == CancelWhenHung) {
+            QTRY_COMPARE_WITH_TIMEOUT(logsContaining(m_temp, "testworker: blocking forever"), 1,
+                                      TaskTimeout);
+            QVERIFY2(!isIdle(window.get()), "the task ended while a worker blocks");
+            click(window.get(), "cancelButton");
+        } else if (action == KillWhenRunning) {
+            const QByteArray running =
+                    "testworker: pid " + QByteArray::number(pids.at(victim)) + " works";
+            QTRY_COMPARE_WITH_TIMEOUT(logsContaining(m_temp, running, victim + 1), 1, TaskTimeout);
+            QVERIFY2(!isIdle(window.get()), "the task ended before its worker was killed");
+            QCOMPARE(::kill(pid_t(pids.at(victim)), SIGKILL), 0);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
     }
-    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
 
-    const QString status = text(window.get(), "statusLabel");
-    qInfo("the user sees: %s", qUtf8Printable(status));
-    QVERIFY2(matches(status, message, pid, files.at(culprit)), qUtf8Printable(status));
-    QVERIFY2(!status.contains(QLatin1Char('\n')), "the status is one line");
-    QVERIFY(text(window.get(), "resultLabel").isEmpty());
+    const QString shown = status(window.get());
+    qInfo("the user sees: %s", qUtf8Printable(shown));
+    QVERIFY2(!shown.contains(u'\n'), "the status is more than one line");
+    QVERIFY(log.succeeded.isEmpty());
+    if (action == CancelWhenHung) {
+        QCOMPARE(shown, message);
+        QCOMPARE(log.cancelled, 1);
+        QVERIFY(log.failed.isEmpty());
+    } else {
+        QCOMPARE(log.failed, QStringList {shown}); // the window shows the waiter's message as it is
+        QCOMPARE(log.cancelled, 0);
+        // The failing worker: the one killed, or the one that took the mode.
+        int culprit = workers == 1 ? 0 : victim;
+        if (culprit < 0) {
+            static const QRegularExpression named(QStringLiteral("[Ww]orker (\\d+) of "));
+            culprit = named.match(shown).captured(1).toInt() - 1;
+            QVERIFY2(culprit >= 0 && culprit < workers, qUtf8Printable(shown));
+        }
+        const QString name = workerName(culprit, workers, pids.at(culprit));
+        QString expected = message;
+        expected.replace(QLatin1String("%Name"), name)
+                .replace(QLatin1String("%name"), name.toLower())
+                .replace(QLatin1String("%pid"), QString::number(pids.at(culprit)));
+        // A sanitizer adds its report to the log of a worker that crashed.
+        const bool freeEnd = Sanitized && (mode == "crash" || mode == "abort");
+        if (freeEnd)
+            expected.truncate(expected.indexOf(QLatin1String("Its log ends with: ")));
+        QVERIFY2(freeEnd ? shown.startsWith(expected) : shown == expected,
+                 qUtf8Printable(QStringLiteral("expected: %1").arg(expected)));
+    }
     verifyNothingLeft(pids);
+    if (QTest::currentTestFailed())
+        return;
     // Reading a result never reserves gigabytes, whatever its length fields say (VmPeak: the peak
     // of virtual memory, which counts an allocation even if it is never touched).
     const qint64 peakGrowthKiB = statusKiB("VmPeak") - peakBefore;
     QVERIFY2(peakGrowthKiB < 1024 * 1024,
              qPrintable(QStringLiteral("VmPeak grew by %1 MiB").arg(peakGrowthKiB / 1024)));
 
-    verifyNextStartWorks(window.get(), input, workers);
+    verifyNextStartWorks(window.get(), workers);
 }
 
 void tst_Faults::unstartableWorkerSaysWhyAndNextStartWorks_data()
 {
     QTest::addColumn<QString>("program");
-    QTest::addColumn<QString>("reason"); // a pattern for the reason given
+    QTest::addColumn<int>("workers");
 
-    QTest::newRow("10 binary does not exist")
-            << m_base.filePath(QStringLiteral("no such app"))
-            << QStringLiteral("no such file|does not exist|not found");
-
-    const QString notExecutable = m_base.filePath(QStringLiteral("not an app"));
+    const QString missing = m_base.filePath(QStringLiteral("no such worker"));
+    QTest::newRow("binary does not exist") << missing << 1;
+    QTest::newRow("binary does not exist, 3 workers") << missing << 3;
+    const QString notExecutable = m_base.filePath(QStringLiteral("not a program"));
     QFile file(notExecutable);
-    if (file.open(QIODevice::WriteOnly))
-        file.write("not a program\n");
-    QTest::newRow("10b file is not executable")
-            << notExecutable << QStringLiteral("not executable|not an executable|permission");
+    if (file.open(QIODevice::WriteOnly)) // read and write permissions only
+        file.write("#!/bin/sh\nexit 0\n");
+    QTest::newRow("file is not executable") << notExecutable << 1;
 }
 
 void tst_Faults::unstartableWorkerSaysWhyAndNextStartWorks()
 {
     QFETCH(QString, program);
-    QFETCH(QString, reason);
+    QFETCH(int, workers);
 
-    auto window = newWindow(DemoTask::quick(), program);
-    const int startedBefore = StartedWorkers::count();
+    auto window = newWindow(program);
+    setWorkers(window.get(), workers);
+    WaiterLog log(waiterOf(window.get()));
     click(window.get(), "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
 
-    const QString status = text(window.get(), "statusLabel");
-    qInfo("the user sees: %s", qUtf8Printable(status));
-    const QString prefix = QStringLiteral("Cannot start the worker %1: ").arg(program);
-    QVERIFY2(status.startsWith(prefix) && status.endsWith(QLatin1Char('.')),
-             qUtf8Printable(status));
-    QCOMPARE(StartedWorkers::count(), startedBefore);
+    const QString shown = status(window.get());
+    qInfo("the user sees: %s", qUtf8Printable(shown));
+    // The reason comes from the system, in its words: it is only required to be there.
+    const QString prefix =
+            QStringLiteral("Cannot start the worker %1: ").arg(QDir::toNativeSeparators(program));
+    QVERIFY2(shown.startsWith(prefix) && shown.size() > prefix.size() + 1 && shown.endsWith(u'.')
+                     && !shown.contains(u'\n'),
+             qUtf8Printable(shown));
+    QCOMPARE(log.failed, QStringList {shown});
+    QVERIFY2(log.started.isEmpty(), "the window was told of workers that never started");
     QVERIFY(workerPids(window.get()).isEmpty());
     verifyNothingLeft({});
+    if (QTest::currentTestFailed())
+        return;
 
-    // The reason comes from exec() in the child, through QProcess: it must say what is wrong.
-    QVERIFY2(status.mid(prefix.size())
-                     .contains(
-                             QRegularExpression(reason, QRegularExpression::CaseInsensitiveOption)),
-             qUtf8Printable(QStringLiteral("the reason does not say what is wrong: ") + status));
-
-    window->setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
-    verifyNextStartWorks(window.get(), DemoTask::quick(), 1);
+    window->setWorkerProgram(QStringLiteral(TEST_WORKER));
+    verifyNextStartWorks(window.get(), workers);
 }
 
-void tst_Faults::unwritableTempDirSaysWhereAndNextStartWorks_data()
+void tst_Faults::unusableTempDirSaysWhereAndNextStartWorks_data()
 {
     QTest::addColumn<QString>("temp");
-    // A read-only folder stops everyone but root, who ignores permission bits (as the tests do in
-    // CI): that row checks whether this process can write there, and skips when it can.
+
+    // A read-only folder stops everyone but root, who ignores permission bits: that row checks
+    // whether this process can write there, and skips when it can. The other rows stop root too.
     const QString readOnly = m_base.filePath(QStringLiteral("read-only"));
     QDir().mkpath(readOnly);
     QFile::setPermissions(readOnly, QFileDevice::ReadOwner | QFileDevice::ExeOwner);
-    QTest::newRow("11a read-only folder") << readOnly;
-    // Not even root can make a folder in /proc.
-    QTest::newRow("11b /proc") << QStringLiteral("/proc");
-    // Nobody can make a folder below a regular file; the path does not exist either.
+    QTest::newRow("read-only folder") << readOnly;
+    QTest::newRow("/proc") << QStringLiteral("/proc"); // not even root can make a folder there
+    QTest::newRow("does not exist") << m_base.filePath(QStringLiteral("no such folder"));
     const QString file = m_base.filePath(QStringLiteral("a file"));
     QFile(file).open(QIODevice::WriteOnly);
-    QTest::newRow("11c below a regular file") << file + QLatin1String("/tmp");
+    QTest::newRow("below a regular file") << file + QLatin1String("/tmp");
 }
 
-void tst_Faults::unwritableTempDirSaysWhereAndNextStartWorks()
+void tst_Faults::unusableTempDirSaysWhereAndNextStartWorks()
 {
     QFETCH(QString, temp);
 
-    if (QTest::currentDataTag() == QByteArray("11a read-only folder")) {
+    if (QTest::currentDataTag() == QByteArray("read-only folder")) {
         QFile probe(temp + QLatin1String("/probe"));
         if (probe.open(QIODevice::WriteOnly)) {
             probe.remove();
-            QSKIP(qPrintable(
-                    QStringLiteral("this process (uid %1) can write to a read-only folder: "
-                                   "root ignores permission bits; rows 11b and 11c "
-                                   "cover root")
-                            .arg(::geteuid())));
+            QSKIP("this process can write into a read-only folder (root ignores permission "
+                  "bits): the other rows stop root too");
         }
     }
-    qInfo("TMPDIR=%s, running as uid %u", qUtf8Printable(temp), ::geteuid());
+    // QDir::tempPath() is empty for a TMPDIR that does not exist: nothing may land in "/".
     const QStringList rootBefore =
             QDir::root().entryList({QStringLiteral(APP_NAME "-*")}, QDir::Dirs);
 
-    auto window = newWindow(DemoTask::quick());
+    auto window = newWindow();
+    WaiterLog log(waiterOf(window.get()));
     useTempDir(temp);
     click(window.get(), "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
-    const QString status = text(window.get(), "statusLabel");
-    qInfo("the user sees: %s", qUtf8Printable(status));
-    if (!resultFiles(window.get()).isEmpty())
-        qInfo("and yet a worker ran, with its files in %s",
-              qUtf8Printable(text(window.get(), "fileLabel")));
-    QVERIFY(QDir::root().entryList({QStringLiteral(APP_NAME "-*")}, QDir::Dirs) == rootBefore);
     useTempDir(m_temp);
-    verifyNothingLeft(workerPids(window.get()));
 
-    // A TMPDIR that does not exist makes QDir::tempPath() empty: the app must say so, naming the
-    // TMPDIR it was given, rather than make its folder in "/".
-    QVERIFY2(
-            status.startsWith(
-                    QStringLiteral("Cannot create a folder for the task's files in %1: ").arg(temp))
-                    && status.endsWith(QLatin1String(". Point TMPDIR at a writable folder.")),
-            qUtf8Printable(status));
+    const QString shown = status(window.get());
+    qInfo("TMPDIR=%s, uid %u; the user sees: %s", qUtf8Printable(temp), ::geteuid(),
+          qUtf8Printable(shown));
+    // The reason comes from the system, in its words: it is only required to be there.
+    const QString prefix =
+            QStringLiteral("Cannot create a folder for the task's files in %1: ").arg(temp);
+    const QString suffix = QStringLiteral(". Point TMPDIR at a writable folder.");
+    QVERIFY2(shown.startsWith(prefix) && shown.endsWith(suffix)
+                     && shown.size() > prefix.size() + suffix.size() && !shown.contains(u'\n'),
+             qUtf8Printable(shown));
+    QCOMPARE(log.failed, QStringList {shown});
+    QVERIFY(log.started.isEmpty());
+    QCOMPARE(QDir::root().entryList({QStringLiteral(APP_NAME "-*")}, QDir::Dirs), rootBefore);
+    verifyNothingLeft({});
+    if (QTest::currentTestFailed())
+        return;
 
-    verifyNextStartWorks(window.get(), DemoTask::quick(), 1);
+    verifyNextStartWorks(window.get(), 1);
 }
 
 void tst_Faults::pathsWithSpacesAndNonAsciiWork()
 {
-    const QString appFolder = m_base.filePath(QStringLiteral("app folder é ü 日本"));
-    const QString program = appFolder + QStringLiteral("/long task runnin ü");
-    QVERIFY(QDir().mkpath(appFolder));
-    QVERIFY(QFile::copy(QStringLiteral(WORKER_PROGRAM), program));
-    QVERIFY(QFile::setPermissions(program, QFile::permissions(QStringLiteral(WORKER_PROGRAM))));
-    const QString temp = m_base.filePath(QStringLiteral("temp folder é ü 日本"));
-    QVERIFY(QDir().mkpath(temp));
-    useTempDir(temp);
-    QCOMPARE(QDir::tempPath(), temp);
+    const QString folder = m_base.filePath(QStringLiteral("app folder é ü 日本"));
+    const QString program = folder + QStringLiteral("/test worker ü");
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(QFile::copy(QStringLiteral(TEST_WORKER), program));
+    QVERIFY(QFile::setPermissions(program, QFile::permissions(QStringLiteral(TEST_WORKER))));
+    m_temp = m_base.filePath(QStringLiteral("temp folder é ü 日本"));
+    QVERIFY(QDir().mkpath(m_temp));
+    useTempDir(m_temp);
+    QCOMPARE(QDir::tempPath(), m_temp);
 
-    auto window = newWindow(DemoTask::quick(), program);
+    auto window = newWindow(program);
     setWorkers(window.get(), 2);
-    click(window.get(), "startButton");
-    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
-    const QString status = text(window.get(), "statusLabel");
-    qInfo("the user sees: %s", qUtf8Printable(status));
-    QCOMPARE(status, QStringLiteral("Done."));
-    QVERIFY2(StartedWorkers::last().contains(program), qUtf8Printable(StartedWorkers::last()));
-    QVERIFY2(resultFiles(window.get()).constFirst().startsWith(temp + QLatin1Char('/')),
-             qUtf8Printable(text(window.get(), "fileLabel")));
-    const TaskResult expected = expectedResult(DemoTask::quick(), 2);
-    QCOMPARE(text(window.get(), "resultLabel"), Task::describe(expected));
-    verifyNothingLeft(workerPids(window.get()));
-    verifyNextStartWorks(window.get(), DemoTask::quick(), 2);
+    WaiterLog log(waiterOf(window.get()));
+    {
+        ScopedEnv mode("TESTWORKER_MODE", "echo"); // each worker returns its pid and arguments
+        click(window.get(), "startButton");
+        QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    }
+    // The waiter delivered; the window, given echoes for results, says so.
+    qInfo("the user sees: %s", qUtf8Printable(status(window.get())));
+    QCOMPARE(status(window.get()),
+             QStringLiteral("A worker's result is not a result of this task."));
+    QCOMPARE(log.succeeded.size(), 1);
+    const QList<qint64> pids = workerPids(window.get());
+    QCOMPARE(pids.size(), 2);
+    // Each worker got the paths of its files whole, in a task folder in that TMPDIR, and its
+    // result came back whole.
+    for (int index = 0; index < 2; ++index) {
+        const QString echo = QString::fromUtf8(log.succeeded.constFirst().at(index));
+        const QRegularExpression expected(QRegularExpression::anchoredPattern(
+                QStringLiteral("pid %1: --worker( .*)? --result (%2/%3-[A-Za-z0-9]{6})/worker-%4\\."
+                               "[A-Za-z0-9]{6} --host-lock \\2/host\\.lock --token [0-9a-z]+")
+                        .arg(QString::number(pids.at(index)), QRegularExpression::escape(m_temp),
+                             QStringLiteral(APP_NAME), QString::number(index + 1))));
+        QVERIFY2(expected.match(echo).hasMatch(), qUtf8Printable(echo));
+    }
+    verifyNothingLeft(pids);
+    if (QTest::currentTestFailed())
+        return;
+    verifyNextStartWorks(window.get(), 2);
 }
 
 // TMPDIR is shared: the sweep of folders left by killed apps must touch nothing but those.
 void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
 {
-    const QString temp = m_base.filePath(QStringLiteral("shared tmp"));
     const QString outside = m_base.filePath(QStringLiteral("user files"));
-    QVERIFY(QDir().mkpath(temp));
     QVERIFY(QDir().mkpath(outside));
-    useTempDir(temp);
     const auto plant = [](const QString &path) {
         QVERIFY(QDir().mkpath(QFileInfo(path).path()));
         QFile file(path);
@@ -450,25 +481,36 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
         QVERIFY(file.setFileTime(QDateTime::currentDateTime().addDays(-2),
                                  QFileDevice::FileModificationTime));
     };
-    const QString prefix = temp + QStringLiteral("/" APP_NAME "-");
+    const QString prefix = m_temp + QStringLiteral("/" APP_NAME "-");
     const QStringList kept = {
             prefix + QStringLiteral("1.0.0/src/main.cpp"), // a source tree named like the app
-            temp + QStringLiteral("/LongTaskRunnin-notes/notes.txt"), // the name in other case
-            temp + QStringLiteral("/" APP_NAME "-").toUpper()
-                    + QStringLiteral("ABCDEF/worker-1.result"), // pattern, other case
-            prefix + QStringLiteral("Ab12Cd/worker-1.result"), // the pattern, but no host.lock
-            prefix + QStringLiteral("Ab12Ce/foreign.txt"), // dead, but with a file not ours
-            outside + QStringLiteral("/precious.txt"), // reached only through a symlink
+            m_temp + QStringLiteral("/LongTaskRunnin-notes/notes.txt"), // the name in other case
+            m_temp + QStringLiteral("/" APP_NAME "-").toUpper()
+                    + QStringLiteral("ABCDEF/worker-1.ABCDEF"), // the pattern in other case
+            prefix + QStringLiteral("Ab12Cd/worker-1.Ab12Cd"), // the pattern, but no host.lock
+            prefix + QStringLiteral("Ab12Ce/notes.txt"), // dead, but with files not of ours
+            prefix + QStringLiteral("Ab12Ce/worker-1.result.txt"),
+            prefix + QStringLiteral("Ab12Cj/worker-1.Ab12Cj"), // its host.lock is a symlink
+            prefix + QStringLiteral("Ab12Cl/worker-1.Ab12Cl"), // its host.lock is a folder
+            outside + QStringLiteral("/precious.txt"), // reached only through symlinks
             outside + QStringLiteral("/host.lock"),
     };
     for (const QString &path : kept)
         plant(path);
     plant(prefix + QStringLiteral("Ab12Ce/host.lock"));
     QVERIFY(QFile::link(outside, prefix + QStringLiteral("Ab12Cf"))); // a symlink to user files
-    // A dead task folder of this app: its host.lock is free. Only this one goes.
-    plant(prefix + QStringLiteral("Ab12Cg/host.lock"));
-    plant(prefix + QStringLiteral("Ab12Cg/worker-1.result"));
-    plant(prefix + QStringLiteral("Ab12Cg/worker-1.result.log"));
+    QVERIFY(QFile::link(outside + QStringLiteral("/host.lock"),
+                        prefix + QStringLiteral("Ab12Cj/host.lock")));
+    QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Cl/host.lock")));
+    // A dead task folder of this app, its host.lock free, with every kind of file a task makes.
+    // Only this folder goes.
+    for (const char *name : {"host.lock", "worker-1.Ab12Cg", "worker-1.Ab12Cg.lock",
+                             "worker-1.Ab12Cg.log", "worker-12.zZ9yY8.log"})
+        plant(prefix + QStringLiteral("Ab12Cg/") + QLatin1String(name));
+    // A dead one whose log is a symlink to user files: its host.lock goes, the link stays.
+    plant(prefix + QStringLiteral("Ab12Ck/host.lock"));
+    QVERIFY(QFile::link(outside + QStringLiteral("/precious.txt"),
+                        prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")));
     // A live app's folder: its host.lock is held.
     QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Ch")));
     QLockFile live(prefix + QStringLiteral("Ab12Ch/host.lock"));
@@ -479,149 +521,245 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
     const bool root = ::geteuid() == 0;
     if (root)
         QCOMPARE(::chown(QFile::encodeName(foreign).constData(), 65534, 65534), 0);
+    if (QTest::currentTestFailed())
+        return;
 
-    auto window = newWindow(DemoTask::tiny());
+    auto window = newWindow();
     click(window.get(), "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
-    QCOMPARE(text(window.get(), "statusLabel"), QStringLiteral("Done."));
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
+    QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(workerPids(window.get())), SettleTimeout);
 
     for (const QString &path : kept)
         QVERIFY2(QFileInfo::exists(path), qPrintable(path + QStringLiteral(" was deleted")));
-    QVERIFY(QFileInfo::exists(prefix + QStringLiteral("Ab12Ce/host.lock")) == false);
-    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cf")).isSymLink());
+    QCOMPARE(readAll(outside + QStringLiteral("/precious.txt")), QByteArray("user data\n"));
     QVERIFY2(!QFileInfo::exists(prefix + QStringLiteral("Ab12Cg")), "a dead folder was kept");
+    QVERIFY(!QFileInfo::exists(prefix + QStringLiteral("Ab12Ce/host.lock")));
+    QVERIFY(!QFileInfo::exists(prefix + QStringLiteral("Ab12Ck/host.lock")));
+    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")).isSymLink());
+    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cf")).isSymLink());
+    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cj/host.lock")).isSymLink());
+    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cl/host.lock")).isDir());
     QVERIFY(QFileInfo::exists(prefix + QStringLiteral("Ab12Ch/host.lock")));
     QCOMPARE(QFileInfo::exists(foreign + QStringLiteral("/host.lock")), root);
+    // And the task's own folder is gone: only what was planted is left.
+    QStringList planted = {QStringLiteral("LongTaskRunnin-notes"),
+                           QStringLiteral(APP_NAME "-").toUpper() + QStringLiteral("ABCDEF")};
+    for (const char *name :
+         {"1.0.0", "Ab12Cd", "Ab12Ce", "Ab12Cf", "Ab12Ch", "Ab12Cj", "Ab12Ck", "Ab12Cl"})
+        planted << QStringLiteral(APP_NAME "-") + QLatin1String(name);
+    if (root)
+        planted << QStringLiteral(APP_NAME "-Ab12Ci");
+    planted.sort();
+    QStringList left = filesIn(m_temp);
+    left.sort();
+    QCOMPARE(left, planted);
+
     live.unlock();
-    QVERIFY(QDir(temp).removeRecursively());
+    for (const QString &name : planted) {
+        const QFileInfo entry(m_temp + QLatin1Char('/') + name);
+        QVERIFY(entry.isSymLink() ? QFile::remove(entry.filePath())
+                                  : QDir(entry.filePath()).removeRecursively());
+    }
+    verifyNothingLeft({});
+    if (QTest::currentTestFailed())
+        return;
+    verifyNextStartWorks(window.get(), 1);
 }
 
-void tst_Faults::startPressedTwiceStartsOneWorker()
+void tst_Faults::startPressedTwiceStartsOneTask()
 {
-    auto window = newWindow(DemoTask::quick());
-    auto start = widget<QPushButton>(window.get(), "startButton");
-    const int startedBefore = StartedWorkers::count();
+    auto window = newWindow();
+    WaiterLog log(waiterOf(window.get()));
     click(window.get(), "startButton");
     click(window.get(), "startButton");
-    QTest::mouseDClick(start, Qt::LeftButton);
+    QTest::mouseDClick(widget<QPushButton>(window.get(), "startButton"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
 
-    const QString status = text(window.get(), "statusLabel");
-    qInfo("the user sees: %s", qUtf8Printable(status));
-    QCOMPARE(status, QStringLiteral("Done."));
-    QCOMPARE(workerPids(window.get()).size(), 1);
-    QCOMPARE(StartedWorkers::count() - startedBefore, 1);
-    QCOMPARE(text(window.get(), "resultLabel"), Task::describe(expectedResult(DemoTask::quick())));
-    verifyNothingLeft(workerPids(window.get()));
+    qInfo("the user sees: %s", qUtf8Printable(status(window.get())));
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
+    QCOMPARE(log.started.size(), 1);
+    QCOMPARE(log.started.constFirst().size(), 1);
+    QCOMPARE(log.succeeded, QList<QList<QByteArray>> {{defaultResultBytes()}});
+    verifyNothingLeft(log.started.constFirst());
 }
 
+// Start is pressed the moment the window enables it again, as a user with a quick finger or a
+// script would: when the waiter's QThread::finished() arrives, while its thread may still be
+// ending. Each press must start a task; a lost one leaves Start disabled and no task running.
 void tst_Faults::startPressedTheMomentATaskEndsStartsTheNextTask()
 {
-    auto window = newWindow(DemoTask::tiny());
-    auto start = widget<QPushButton>(window.get(), "startButton");
-
-    // Start is pressed the moment the window enables it again, as a user with a quick finger or a
-    // script would: the click is queued behind the report of the task's end.
-    constexpr int Attempts = 100;
+    constexpr int Presses = 100;
+    ScopedEnv millis("TESTWORKER_MILLIS", "0");
+    auto window = newWindow();
+    Waiter *waiter = waiterOf(window.get());
+    WaiterLog log(waiter);
+    int ended = 0;
     int pressed = 0;
-    QMetaObject::Connection pressAgain;
-    struct Presser : QObject
-    {
-        std::function<void()> onEnabled;
-        bool eventFilter(QObject *, QEvent *event) override
-        {
-            if (event->type() == QEvent::EnabledChange)
-                onEnabled();
-            return false;
-        }
-    } presser;
-    presser.onEnabled = [&] {
-        if (start->isEnabled() && pressed < Attempts) {
+    bool enabled = true;
+    QObject presser;
+    // Connected after the window's own slot for finished(), which enables Start: runs just after.
+    connect(waiter, &QThread::finished, &presser, [&] {
+        ++ended;
+        if (pressed < Presses) {
             ++pressed;
-            QMetaObject::invokeMethod(
-                    start, [start] { QTest::mouseClick(start, Qt::LeftButton); },
-                    Qt::QueuedConnection);
+            enabled = enabled && isIdle(window.get());
+            click(window.get(), "startButton");
         }
-    };
-    start->installEventFilter(&presser);
-    const int startedBefore = StartedWorkers::count();
-    ++pressed;
+    });
     click(window.get(), "startButton");
-
-    // Stuck: Start is disabled, no waiter thread runs, and no worker started for the last
-    // press, and that for 5 s on end (a waiter thread that is about to start has no name yet).
-    // Otherwise the presses go on until the last task ends.
-    QElapsedTimer stuckFor;
-    const auto stuck = [&] {
-        const bool looksStuck = !start->isEnabled() && waiterThreads() == 0
-                && StartedWorkers::count() - startedBefore < pressed;
-        if (!looksStuck)
-            stuckFor.invalidate();
-        else if (!stuckFor.isValid())
-            stuckFor.start();
-        return looksStuck && stuckFor.hasExpired(5000);
-    };
-    QTRY_VERIFY_WITH_TIMEOUT((pressed == Attempts && isIdle(window.get())) || stuck(), TaskTimeout);
-    start->removeEventFilter(&presser);
-    const QString status = text(window.get(), "statusLabel");
-    qInfo("the user sees, after %d presses and %d workers: %s", pressed,
-          StartedWorkers::count() - startedBefore, qUtf8Printable(status));
-    QVERIFY2(!stuckFor.isValid(),
-             qPrintable(
-                     QStringLiteral("press %1 was lost: TaskThread::start() ignored it because the "
-                                    "waiter thread of the task before had not exited yet, and the "
-                                    "window stays at \"%2\" with Start disabled")
-                             .arg(pressed)
-                             .arg(status)));
-    QCOMPARE(StartedWorkers::count() - startedBefore, Attempts);
-    verifyNothingLeft(workerPids(window.get()));
+    for (int task = 1; task <= Presses + 1 && enabled; ++task) {
+        QTRY_VERIFY2_WITH_TIMEOUT(
+                ended >= task,
+                qPrintable(QStringLiteral("press %1 was lost: the window shows "
+                                          "\"%2\", with Start %3")
+                                   .arg(pressed)
+                                   .arg(status(window.get()),
+                                        isIdle(window.get()) ? QStringLiteral("enabled")
+                                                             : QStringLiteral("disabled"))),
+                TaskTimeout);
+    }
+    QVERIFY2(enabled, "Start was still disabled when finished() arrived");
+    qInfo("%d presses, %d tasks started, %d succeeded; the user sees: %s", pressed,
+          int(log.started.size()), int(log.succeeded.size()), qUtf8Printable(status(window.get())));
+    QCOMPARE(pressed, Presses);
+    QCOMPARE(ended, Presses + 1);
+    QCOMPARE(log.started.size(), Presses + 1);
+    QCOMPARE(log.succeeded,
+             QList<QList<QByteArray>>(Presses + 1, QList<QByteArray> {defaultResultBytes()}));
+    QVERIFY(log.failed.isEmpty());
+    QVERIFY(isIdle(window.get()));
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
+    QList<qint64> pids;
+    for (const QList<qint64> &started : std::as_const(log.started))
+        pids << started;
+    verifyNothingLeft(pids);
 }
 
 void tst_Faults::quitDuringWorkerStartUpLeavesNothing_data()
 {
-    QTest::addColumn<QString>("program");
-    QTest::addColumn<bool>("waitForPid");
+    QTest::addColumn<QByteArray>("delay"); // before the worker's machinery starts, in ms
+    QTest::addColumn<bool>("waitForPids");
 
-    QTest::newRow("14a Quit at once") << QStringLiteral(WORKER_PROGRAM) << false;
-    // The app waits 2 s for stopped workers; these start 1 s and 4 s late, so one starts while the
-    // app waits and one after the app removed the task's folder.
-    QTest::newRow("14b worker starts 1 s late")
-            << writeSlowStarter(m_base.filePath(QStringLiteral("slow 1 s")), QStringLiteral("1"))
-            << true;
-    QTest::newRow("14c worker starts 4 s late")
-            << writeSlowStarter(m_base.filePath(QStringLiteral("slow 4 s")), QStringLiteral("4"))
-            << true;
+    QTest::newRow("Quit at once") << QByteArray("0") << false;
+    // The app waits 2 s for stopped workers: one of these starts while it waits, the other after
+    // it removed the task's folder.
+    QTest::newRow("worker starts 1 s late") << QByteArray("1000") << true;
+    QTest::newRow("worker starts 4 s late") << QByteArray("4000") << true;
 }
 
 void tst_Faults::quitDuringWorkerStartUpLeavesNothing()
 {
-    QFETCH(QString, program);
-    QFETCH(bool, waitForPid);
-    QVERIFY(!program.isEmpty());
+    QFETCH(QByteArray, delay);
+    QFETCH(bool, waitForPids);
 
-    auto window = newWindow(DemoTask::quick(), program);
-    const int startedBefore = StartedWorkers::count();
+    ScopedEnv slow("TESTWORKER_START_DELAY_MILLIS", delay);
+    auto window = newWindow();
     click(window.get(), "startButton");
-    if (waitForPid) {
+    if (waitForPids)
         QTRY_VERIFY_WITH_TIMEOUT(!workerPids(window.get()).isEmpty(), TaskTimeout);
-        const QString lock = WorkerFiles::lock(resultFiles(window.get()).constFirst());
-        QVERIFY2(!QFileInfo::exists(lock),
-                 "the worker already holds its lock: the test stalled for a second or more");
-    }
+    const bool running = !workerLogs(m_temp).isEmpty()
+            && logsContaining(m_temp, "testworker: pid ") == workerLogs(m_temp).size();
     click(window.get(), "quitButton");
     QVERIFY(!window->isVisible());
     const QList<qint64> pids = workerPids(window.get());
-    const QString status = text(window.get(), "statusLabel");
     window.reset(); // as when main() returns: waits for the waiter thread
-    qInfo("the user saw, as the window closed: %s; workers started: %d", qUtf8Printable(status),
-          StartedWorkers::count() - startedBefore);
+    qInfo("at Quit, the window knew %d worker(s), %s", int(pids.size()),
+          running ? "already working" : "not working yet");
     verifyNothingLeft(pids);
+}
+
+void tst_Faults::startHost(QProcess *host, int workers, QList<qint64> *pids)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    // Without XDG_RUNTIME_DIR, Qt may make a runtime folder in TMPDIR: not in the one checked.
+    const QString runtime = m_base.filePath(QStringLiteral("runtime"));
+    QVERIFY(QDir().mkpath(runtime));
+    QVERIFY(QFile::setPermissions(
+            runtime, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
+    environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
+    host->setProcessEnvironment(environment);
+    host->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    host->start(QCoreApplication::applicationFilePath(),
+                {QStringLiteral("--host"), QString::number(workers)});
+    QVERIFY2(host->waitForStarted(), qPrintable(host->errorString()));
+    QTRY_VERIFY_WITH_TIMEOUT(host->canReadLine(), TaskTimeout);
+    const QByteArray line = host->readLine().trimmed();
+    QVERIFY2(line.startsWith("pids "), line.constData());
+    for (const QByteArray &pid : line.mid(5).split(' '))
+        *pids << pid.toLongLong();
+    QCOMPARE(pids->size(), workers);
+}
+
+void tst_Faults::workersOfAKilledAppEndAndRemoveTheirFolder_data()
+{
+    QTest::addColumn<int>("workers");
+    QTest::newRow("1 worker") << 1;
+    QTest::newRow("3 workers") << 3;
+}
+
+// The app is killed (SIGKILL: no chance to clean up) while its workers run jobs that check no
+// flag: they notice by themselves, end, and the last one removes the task's folder.
+void tst_Faults::workersOfAKilledAppEndAndRemoveTheirFolder()
+{
+    QFETCH(int, workers);
+    ScopedEnv mode("TESTWORKER_MODE", "hang");
+    QProcess host;
+    QList<qint64> pids;
+    startHost(&host, workers, &pids);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(logsContaining(m_temp, "testworker: blocking forever"), workers,
+                              TaskTimeout);
+    QCOMPARE(filesIn(m_temp).size(), 1);
+
+    host.kill();
+    QVERIFY(host.waitForFinished());
+    verifyNothingLeft(pids);
+}
+
+// The app and its workers are killed at once (a power cut, the OOM killer): the task's folder
+// stays behind, and the next Start of any app of ours removes it.
+void tst_Faults::nextStartRemovesWhatAKilledAppLeft()
+{
+    {
+        ScopedEnv mode("TESTWORKER_MODE", "hang");
+        QProcess host;
+        QList<qint64> pids;
+        startHost(&host, 2, &pids);
+        if (QTest::currentTestFailed())
+            return;
+        QTRY_COMPARE_WITH_TIMEOUT(logsContaining(m_temp, "testworker: blocking forever"), 2,
+                                  TaskTimeout);
+        // Stopped first, the workers cannot see their app die and clean up.
+        for (qint64 pid : pids) {
+            QCOMPARE(::kill(pid_t(pid), SIGSTOP), 0);
+            QTRY_COMPARE_WITH_TIMEOUT(processState(pid), 'T', SettleTimeout);
+        }
+        host.kill();
+        QVERIFY(host.waitForFinished());
+        for (qint64 pid : pids)
+            QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(pids), SettleTimeout);
+    }
+    const QStringList left = filesIn(m_temp);
+    QCOMPARE(left.size(), 1);
+    qInfo("left behind: %s: %s", qUtf8Printable(left.constFirst()),
+          qUtf8Printable(filesIn(m_temp + QLatin1Char('/') + left.constFirst()).join(u' ')));
+    QVERIFY(QFileInfo::exists(m_temp + QLatin1Char('/') + left.constFirst()
+                              + QLatin1String("/host.lock")));
+
+    auto window = newWindow();
+    verifyNextStartWorks(window.get(), 1); // which checks that TMPDIR is empty again
 }
 
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
+    if (argc == 3 && qstrcmp(argv[1], "--host") == 0)
+        return runHost(QByteArray(argv[2]).toInt());
     tst_Faults test;
+    QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);
 }
 
