@@ -1,237 +1,361 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// The benchmark of issue 3: what running the task in a detached copy of the app costs, against
-// the floor of any out-of-process design, and how fast the window stays while it happens. It
-// prints a table of figures with their targets, or one JSON object with --json.
+// longtaskrunnin_bench: what the machinery costs, measured on the real Waiter with the test worker
+// (tests/testworker), so it knows nothing of the task. Each figure that has a floor is measured
+// next to it, run after run, so that a load that comes and goes on the machine hits both alike.
+// It prints a table, or one JSON object with --json; --quick runs small sizes in a few seconds.
+// It exits 0 when every task ran as expected, whether or not the targets were met.
 
-#include "measurements.h"
+#include "worker.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QProcess>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTextStream>
-#include <QThread>
+#include <QTimer>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <limits>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace {
-enum class Target { None, AtMost, Below, AtLeast };
+constexpr double NotMeasured = std::numeric_limits<double>::quiet_NaN();
+constexpr int Timeout = 120000; // ms for one task: generous, the machine may be loaded
+
+// The steady clock, in nanoseconds: the same clock in every process, as the test worker's stamp.
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+}
+
+double median(QList<double> samples)
+{
+    const auto notMeasured = [](double sample) { return std::isnan(sample); };
+    if (samples.isEmpty() || std::any_of(samples.cbegin(), samples.cend(), notMeasured))
+        return NotMeasured;
+    std::sort(samples.begin(), samples.end());
+    const qsizetype middle = samples.size() / 2;
+    return samples.size() % 2 ? samples.at(middle)
+                              : (samples.at(middle - 1) + samples.at(middle)) / 2;
+}
+
+// The test worker's job, picked through the environment, which the waiter's workers inherit.
+void setJob(const char *mode, int millis, qint64 mib = 0, const QString &stamp = {})
+{
+    qputenv("TESTWORKER_MODE", mode);
+    qputenv("TESTWORKER_MILLIS", QByteArray::number(millis));
+    qputenv("TESTWORKER_MIB", QByteArray::number(mib));
+    qputenv("TESTWORKER_STAMP", QFile::encodeName(stamp));
+}
+
+// Linux: this process's peak resident memory (VmHWM), and its reset. Qt has no API for these.
+void resetPeakMemory()
+{
+    QFile file(QStringLiteral("/proc/self/clear_refs"));
+    if (file.open(QIODevice::WriteOnly))
+        file.write("5");
+}
+
+double peakMemoryMiB()
+{
+    QFile file(QStringLiteral("/proc/self/status"));
+    if (!file.open(QIODevice::ReadOnly))
+        return NotMeasured;
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toDouble() / 1024;
+    }
+    return NotMeasured;
+}
+
+// The longest gap between the ticks of a 1 ms timer in this thread, the GUI thread: how long the
+// thread was kept from its events, a stall of the window.
+class StallWatch
+{
+public:
+    StallWatch()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const qint64 now = nowNs();
+            if (m_last > 0)
+                m_longest = qMax(m_longest, now - m_last);
+            m_last = now;
+        });
+        m_timer.start(1);
+    }
+    double longestMs() const { return double(m_longest) / 1e6; }
+
+private:
+    QTimer m_timer;
+    qint64 m_last = 0;
+    qint64 m_longest = 0;
+};
+
+// What the GUI thread saw of one task; times are nowNs(), 0 when it did not happen.
+struct Outcome
+{
+    bool succeeded = false;
+    bool cancelled = false;
+    qint64 startNs = 0;
+    qint64 firstProgressNs = 0;
+    qint64 succeededNs = 0;
+    qint64 cancelNs = 0;
+    qint64 finishedNs = 0;
+    qint64 resultBytes = 0;
+    double stallMs = 0; // the longest, from start() until QThread::finished
+};
+
+// Runs one task of `workers` test workers on a real Waiter, and cancels it `cancelAfterMs` after
+// its first progress if that is 0 or more. Its signals reach this thread queued, as they reach the
+// window; the results are freed here, when the event that carried them is done.
+Outcome runTask(int workers, int cancelAfterMs = -1)
+{
+    Outcome outcome;
+    Waiter waiter;
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
+    QEventLoop loop;
+    QObject::connect(&waiter, &Waiter::progressChanged, &loop, [&] {
+        if (outcome.firstProgressNs == 0) {
+            outcome.firstProgressNs = nowNs();
+            if (cancelAfterMs >= 0)
+                QTimer::singleShot(cancelAfterMs, &loop, [&] {
+                    outcome.cancelNs = nowNs();
+                    waiter.cancel();
+                });
+        }
+    });
+    QObject::connect(&waiter, &Waiter::succeeded, &loop, [&](const QList<QByteArray> &results) {
+        outcome.succeededNs = nowNs();
+        outcome.succeeded = true;
+        for (const QByteArray &result : results)
+            outcome.resultBytes += result.size();
+    });
+    QObject::connect(&waiter, &Waiter::failed, &loop, [](const QString &message) {
+        qWarning("the task failed: %s", qUtf8Printable(message));
+    });
+    QObject::connect(&waiter, &Waiter::cancelled, &loop, [&] { outcome.cancelled = true; });
+    QObject::connect(&waiter, &QThread::finished, &loop, [&] {
+        outcome.finishedNs = nowNs();
+        loop.quit();
+    });
+    QTimer::singleShot(Timeout, &loop, [&] {
+        qWarning("the task did not end within %d s", Timeout / 1000);
+        loop.quit();
+    });
+    StallWatch stalls;
+    outcome.startNs = nowNs();
+    waiter.start(QList<QStringList>(workers)); // the test worker needs no arguments of a task
+    loop.exec();
+    outcome.stallMs = stalls.longestMs();
+    return outcome; // ~Waiter cancels a task that timed out, and waits for it
+}
+
+double ms(qint64 from, qint64 to)
+{
+    return from > 0 && to > 0 ? double(to - from) / 1e6 : NotMeasured;
+}
+
+// ---- The measurements ---------------------------------------------------------------------------
+
+struct Samples
+{
+    QList<double> handoff, floor, peakMemory, busyStall, idleStall;
+    QList<double> emptyTask, spawn, firstProgress, cancel, oneWorker, manyWorkers;
+};
+
+// The floor of any handoff through a file: `bytes` in memory written to a file in `folder` and
+// read back into newly allocated memory.
+double fileFloorMs(const QString &folder, qint64 bytes)
+{
+    const QByteArray data(bytes, '\x5a');
+    QFile file(folder + QLatin1String("/floor"));
+    const qint64 start = nowNs();
+    if (!file.open(QIODevice::WriteOnly) || file.write(data) != bytes)
+        return NotMeasured;
+    file.close();
+    QByteArray back(bytes, Qt::Uninitialized);
+    if (!file.open(QIODevice::ReadOnly) || file.read(back.data(), bytes) != bytes)
+        return NotMeasured;
+    const qint64 end = nowNs();
+    file.remove();
+    return ms(start, end);
+}
+
+// A big result: from the test worker's job returning it to succeeded() in this thread, the GUI
+// thread's stalls meanwhile, and the idle stalls for as long.
+void measureHandoff(const QString &folder, qint64 mib, Samples *samples)
+{
+    // Writing a big file costs far more when the file system has not just freed as much, and
+    // varies: an untimed pass first, so that the floor and the handoff each follow one.
+    fileFloorMs(folder, mib << 20);
+    samples->floor << fileFloorMs(folder, mib << 20);
+    const QString stampPath = folder + QLatin1String("/stamp");
+    QFile::remove(stampPath);
+    setJob("big", 0, mib, stampPath);
+    resetPeakMemory();
+    const Outcome big = runTask(1);
+    samples->peakMemory << peakMemoryMiB();
+    QFile stamp(stampPath);
+    const qint64 returnedNs = stamp.open(QIODevice::ReadOnly) ? stamp.readAll().toLongLong() : 0;
+    const bool ok = big.succeeded && big.resultBytes == mib << 20;
+    samples->handoff << (ok ? ms(returnedNs, big.succeededNs) : NotMeasured);
+    samples->busyStall << (ok ? big.stallMs : NotMeasured);
+
+    QEventLoop idle;
+    StallWatch stalls;
+    QTimer::singleShot(int(qMax<qint64>(1, (big.finishedNs - big.startNs) / 1000000)), &idle,
+                       &QEventLoop::quit);
+    idle.exec();
+    samples->idleStall << stalls.longestMs();
+}
+
+// An empty job (start-up and shutdown only) next to the bare start of the test worker program.
+void measureStart(Samples *samples)
+{
+    setJob("ok", 0);
+    const Outcome empty = runTask(1);
+    samples->emptyTask << (empty.succeeded ? ms(empty.startNs, empty.succeededNs) : NotMeasured);
+
+    // The same program and job without the machinery: no files, no locks, no waiter.
+    QProcess process;
+    process.setStandardOutputFile(QProcess::nullDevice());
+    process.setStandardErrorFile(QProcess::nullDevice());
+    const qint64 start = nowNs();
+    process.start(QStringLiteral(TEST_WORKER), {});
+    const bool ok = process.waitForFinished(Timeout) && process.exitStatus() == QProcess::NormalExit
+            && process.exitCode() == 0;
+    samples->spawn << (ok ? ms(start, nowNs()) : NotMeasured);
+}
+
+// A job that hangs, checking no flag: its first progress, then Cancel.
+void measureCancel(Samples *samples)
+{
+    setJob("hang", 400); // reports progress every 20 ms, and hangs after 200 ms
+    const Outcome hang = runTask(1, 300);
+    samples->firstProgress << ms(hang.startNs, hang.firstProgressNs);
+    samples->cancel << (hang.cancelled ? ms(hang.cancelNs, hang.finishedNs) : NotMeasured);
+}
+
+// Workers of a fixed-length job: N of them should take as long as one.
+void measureParallel(int workers, int millis, Samples *samples)
+{
+    setJob("ok", millis);
+    const Outcome one = runTask(1);
+    const Outcome many = runTask(workers);
+    samples->oneWorker << (one.succeeded ? ms(one.startNs, one.succeededNs) : NotMeasured);
+    samples->manyWorkers << (many.succeeded ? ms(many.startNs, many.succeededNs) : NotMeasured);
+}
+
+// ---- The report ---------------------------------------------------------------------------------
 
 struct Figure
 {
     QString key;
     double value;
-    int decimals;
-    Target target = Target::None;
+    QString unit;
+    QString what;
+    char target = 0; // '>': at least `limit`, '<': below `limit`, 0: none
     double limit = 0;
+
+    QString targetText() const
+    {
+        return target ? QString::fromLatin1(target == '>' ? ">= %1" : "< %1").arg(limit)
+                      : QString();
+    }
+    bool missed() const // false for a figure without target; true for a target not measured
+    {
+        return target && !(target == '>' ? value >= limit : value < limit);
+    }
 };
 
-bool isMet(const Figure &figure)
-{
-    switch (figure.target) {
-    case Target::AtMost:
-        return figure.value <= figure.limit; // false for NaN, as it should be
-    case Target::Below:
-        return figure.value < figure.limit;
-    case Target::AtLeast:
-        return figure.value >= figure.limit;
-    case Target::None:
-        break;
-    }
-    return true;
-}
-
-QString targetText(const Figure &figure)
-{
-    switch (figure.target) {
-    case Target::AtMost:
-        return QLatin1String("<= ") + QString::number(figure.limit);
-    case Target::Below:
-        return QLatin1String("< ") + QString::number(figure.limit);
-    case Target::AtLeast:
-        return QLatin1String(">= ") + QString::number(figure.limit);
-    case Target::None:
-        break;
-    }
-    return {};
-}
-
-QString machine()
-{
-    return QStringLiteral("%1, %2 CPUs, Qt %3")
-            .arg(QSysInfo::prettyProductName())
-            .arg(QThread::idealThreadCount())
-            .arg(QLatin1String(qVersion()));
-}
-
-// Test code: the load of the machine, from Linux's /proc, so that a noisy run shows as one.
 double loadAverage()
 {
     QFile file(QStringLiteral("/proc/loadavg"));
-    if (!file.open(QIODevice::ReadOnly))
-        return std::nan("");
-    return file.readAll().split(' ').value(0).toDouble();
+    return file.open(QIODevice::ReadOnly) ? file.readAll().split(' ').value(0).toDouble()
+                                          : NotMeasured;
 }
 
-struct Load
-{
-    double start;
-    double end;
-};
-
-void progress(const char *what)
-{
-    QTextStream(stderr) << "measuring " << what << "..." << Qt::endl;
-}
-
-// The groups of figures, in the order they run; --only picks some of them.
-const QStringList Groups = {QStringLiteral("roundtrip"), QStringLiteral("transfer"),
-                            QStringLiteral("speedup"),   QStringLiteral("stall"),
-                            QStringLiteral("stop"),      QStringLiteral("orphan"),
-                            QStringLiteral("cpu")};
-
-QList<Figure> measureAll(const QString &folder, int runs, int heavyRuns, const QStringList &groups)
-{
-    QList<Figure> figures;
-    if (groups.contains(QLatin1String("roundtrip"))) {
-        progress("the round trip");
-        const Measure::Roundtrip roundtrip = Measure::roundtrip(runs);
-        figures << Figure {QStringLiteral("roundtrip_ms"), roundtrip.roundtripMs, 1}
-                << Figure {QStringLiteral("spawn_floor_ms"), roundtrip.spawnFloorMs, 1}
-                << Figure {QStringLiteral("roundtrip_ratio"),
-                           roundtrip.roundtripMs / roundtrip.spawnFloorMs, 2, Target::AtMost, 1.5}
-                << Figure {QStringLiteral("inprocess_us"), roundtrip.inProcessUs, 1};
-    }
-    if (groups.contains(QLatin1String("transfer"))) {
-        progress("the transfer of a big result");
-        const Measure::Transfer transfer = Measure::transfer(folder, heavyRuns);
-        figures << Figure {QStringLiteral("transfer_mib_s"), transfer.transferMiBs, 0}
-                << Figure {QStringLiteral("copy_mib_s"), transfer.copyMiBs, 0}
-                << Figure {QStringLiteral("transfer_ratio"),
-                           transfer.transferMiBs / transfer.copyMiBs, 2, Target::AtLeast, 0.5}
-                << Figure {QStringLiteral("transfer_write_ms"), transfer.writeMs, 0}
-                << Figure {QStringLiteral("transfer_read_ms"), transfer.readMs, 0};
-    }
-    if (groups.contains(QLatin1String("speedup"))) {
-        progress("the speed-up of parallel workers");
-        const Measure::Speedup speedup = Measure::speedup(heavyRuns);
-        figures << Figure {QStringLiteral("speedup_2"), speedup.speedup2, 2, Target::AtLeast, 1.8}
-                << Figure {QStringLiteral("speedup_n"), speedup.speedupN, 2};
-    }
-    if (groups.contains(QLatin1String("stall"))) {
-        progress("the stalls of the window");
-        const Measure::Stall stall = Measure::stall(heavyRuns);
-        figures << Figure {QStringLiteral("max_stall_ms"), stall.maxStallMs, 1, Target::Below, 16}
-                << Figure {QStringLiteral("idle_stall_ms"), stall.idleStallMs, 1};
-    }
-    if (groups.contains(QLatin1String("stop"))) {
-        progress("crash detection and cancel");
-        // The waiter warns of each worker killed here: expected, and no news.
-        QLoggingCategory::setFilterRules(
-                QStringLiteral(APP_NAME ".*.info=false\n" APP_NAME ".task.warning=false"));
-        const Measure::Stop stop = Measure::stop(runs);
-        QLoggingCategory::setFilterRules(QStringLiteral(APP_NAME ".*.info=false"));
-        figures << Figure {QStringLiteral("crash_detect_ms"), stop.crashDetectMs, 1, Target::Below,
-                           250}
-                << Figure {QStringLiteral("cancel_ms"), stop.cancelMs, 1, Target::Below, 250}
-                << Figure {QStringLiteral("worker_rss_mib"), stop.workerRssMiB, 1};
-    }
-    if (groups.contains(QLatin1String("orphan"))) {
-        progress("the exit of orphans");
-        const Measure::Orphan orphan = Measure::orphan(heavyRuns);
-        figures << Figure {QStringLiteral("orphan_exit_ms"), orphan.orphanExitMs, 1, Target::Below,
-                           1000}
-                << Figure {QStringLiteral("app_rss_mib"), orphan.appRssMiB, 1};
-    }
-    if (groups.contains(QLatin1String("cpu"))) {
-        progress("the CPU of waiting");
-        figures << Figure {QStringLiteral("wait_cpu_pct"), Measure::waitCpuPercent(), 2,
-                           Target::Below, 2};
-    }
-    return figures;
-}
-
-void printTable(const QList<Figure> &figures, int runs, int heavyRuns, const Load &load)
+void printTable(const QList<Figure> &figures, const QJsonObject &about)
 {
     QTextStream out(stdout);
-    out << "longtaskrunnin benchmark on " << machine() << Qt::endl
-        << "load average (1 min) " << load.start << " before, " << load.end << " after" << Qt::endl
-        << "medians of " << runs << " runs (" << heavyRuns
-        << " for the big result, the speed-up, the stalls and the orphans)" << Qt::endl
-        << Qt::endl;
-    out << QStringLiteral("%1 %2  %3 %4")
-                    .arg(QLatin1String("figure"), -16)
-                    .arg(QLatin1String("value"), 10)
-                    .arg(QLatin1String("target"), -8)
-                    .arg(QLatin1String("result"))
+    out << APP_NAME " benchmark on " << about[QLatin1String("machine")].toString() << ", "
+        << about[QLatin1String("cpus")].toInt() << " CPUs, Qt " << qVersion() << Qt::endl
+        << "medians of " << about[QLatin1String("runs")].toInt() << " runs; big result "
+        << about[QLatin1String("result_mib")].toInt() << " MiB; load average "
+        << about[QLatin1String("load_before")].toDouble() << " before, "
+        << about[QLatin1String("load_after")].toDouble() << " after" << Qt::endl
         << Qt::endl;
     for (const Figure &figure : figures) {
-        const QString result = figure.target == Target::None ? QString()
-                : isMet(figure)                              ? QStringLiteral("pass")
-                                                             : QStringLiteral("MISS");
-        out << QStringLiteral("%1 %2  %3 %4")
-                        .arg(figure.key, -16)
-                        .arg(figure.value, 10, 'f', figure.decimals)
-                        .arg(targetText(figure), -8)
-                        .arg(result)
-                        .trimmed()
+        const QString verdict =
+                figure.target ? QLatin1String(figure.missed() ? "MISS" : "ok") : QLatin1String();
+        out << QStringLiteral("%1 %2 %3 %4 %5  %6")
+                        .arg(figure.key, -20)
+                        .arg(figure.value, 9, 'f', figure.unit == QLatin1String("ms") ? 1 : 2)
+                        .arg(figure.unit, -4)
+                        .arg(figure.targetText(), -7)
+                        .arg(verdict, -4)
+                        .arg(figure.what)
             << Qt::endl;
     }
 }
 
-void printJson(const QList<Figure> &figures, int runs, int heavyRuns, const Load &load)
+void printJson(const QList<Figure> &figures, QJsonObject object)
 {
-    QJsonObject object;
-    object.insert(QStringLiteral("load_average_before"), load.start);
-    object.insert(QStringLiteral("load_average_after"), load.end);
-    object.insert(QStringLiteral("machine"), QSysInfo::prettyProductName());
-    object.insert(QStringLiteral("cpu_count"), QThread::idealThreadCount());
-    object.insert(QStringLiteral("qt_version"), QLatin1String(qVersion()));
-    object.insert(QStringLiteral("runs"), runs);
-    object.insert(QStringLiteral("heavy_runs"), heavyRuns);
     QJsonObject targets;
     QJsonArray missed;
     for (const Figure &figure : figures) {
         // JSON has no NaN: a figure that could not be measured is null.
         object.insert(figure.key,
                       std::isnan(figure.value) ? QJsonValue() : QJsonValue(figure.value));
-        if (figure.target == Target::None)
-            continue;
-        targets.insert(figure.key, targetText(figure));
-        if (!isMet(figure))
+        if (figure.target)
+            targets.insert(figure.key, figure.targetText());
+        if (figure.missed())
             missed.append(figure.key);
     }
     object.insert(QStringLiteral("targets"), targets);
     object.insert(QStringLiteral("missed"), missed);
-    QTextStream(stdout) << QJsonDocument(object).toJson(QJsonDocument::Indented);
+    QTextStream(stdout) << QJsonDocument(object).toJson();
 }
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    // The modes in which the measurements start this binary again.
-    if (argc > 1 && qstrcmp(argv[1], "--worker") == 0)
-        return Measure::runRelay(argc, argv);
-    if (argc > 1 && qstrcmp(argv[1], "--host") == 0)
-        return Measure::runHost(argc, argv);
-
-    // Every file of every task, ours and our host apps', goes to a folder of our own, which is
-    // removed at the end: TMPDIR and the runtime folder are inherited by all the processes.
+#ifdef __GLIBC__
+    // Every big block from the system, fresh, as a big result's first time in the app: otherwise
+    // glibc keeps freed blocks of up to 32 MiB for the next, and the floor, which allocates in this
+    // thread again and again, would read into memory it had already touched.
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+    // Every file of every task goes to a folder of our own, removed at the end.
     QTemporaryDir temp;
     if (!temp.isValid()) {
         QTextStream(stderr) << "cannot create a temporary folder: " << temp.errorString()
                             << Qt::endl;
-        return 1;
+        return 2;
     }
     qputenv("TMPDIR", QFile::encodeName(temp.path()));
+    // Nothing is shown, only the GUI thread measured: no display needed.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         const QString runtime = temp.filePath(QStringLiteral("runtime"));
         QDir().mkdir(runtime);
@@ -239,55 +363,110 @@ int main(int argc, char *argv[])
                 runtime, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
         qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime));
     }
-    // The window is measured, not watched: no display needed unless one is asked for.
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-
     QApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral(APP_NAME "_bench"));
     QLoggingCategory::setFilterRules(QStringLiteral(APP_NAME ".*.info=false"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Measures the real machinery of " APP_NAME
-                                                    " and prints its figures and targets."));
+    parser.setApplicationDescription(
+            QStringLiteral("Measures the machinery of " APP_NAME " with its test worker."));
     parser.addHelpOption();
-    const QCommandLineOption jsonOption(
-            QStringLiteral("json"), QStringLiteral("Print one JSON object instead of a table."));
-    const QCommandLineOption runsOption(
-            QStringLiteral("runs"),
-            QStringLiteral("Repetitions of the cheap measurements (default 15); the heavy ones "
-                           "repeat a third as often, at least once."),
-            QStringLiteral("n"), QStringLiteral("15"));
-    const QCommandLineOption onlyOption(
-            QStringLiteral("only"),
-            QStringLiteral("Measure only these groups, comma-separated: %1.")
-                    .arg(Groups.join(QLatin1String(", "))),
-            QStringLiteral("groups"), Groups.join(QLatin1Char(',')));
-    parser.addOption(jsonOption);
-    parser.addOption(runsOption);
-    parser.addOption(onlyOption);
+    const QCommandLineOption jsonOption(QStringLiteral("json"),
+                                        QStringLiteral("Print one JSON object, not a table."));
+    const QCommandLineOption quickOption(QStringLiteral("quick"),
+                                         QStringLiteral("Small sizes, one run: a few seconds."));
+    const QCommandLineOption runsOption(QStringLiteral("runs"),
+                                        QStringLiteral("Runs of each measurement (default 3)."),
+                                        QStringLiteral("n"));
+    const QCommandLineOption mibOption(
+            QStringLiteral("mib"),
+            QStringLiteral("The size of the big result in MiB (default 256, or 16 with --quick)."),
+            QStringLiteral("n"));
+    parser.addOptions({jsonOption, quickOption, runsOption, mibOption});
     parser.process(app);
-    bool ok = false;
-    const int runs = parser.value(runsOption).toInt(&ok);
-    if (!ok || runs < 1) {
-        QTextStream(stderr) << "--runs takes a whole number above 0" << Qt::endl;
-        return 1;
+    const bool quick = parser.isSet(quickOption);
+    const int runs = parser.isSet(runsOption) ? parser.value(runsOption).toInt() : quick ? 1 : 3;
+    const qint64 resultMiB = parser.isSet(mibOption) ? parser.value(mibOption).toLongLong()
+            : quick                                  ? 16
+                                                     : 256;
+    if (runs < 1 || resultMiB < 0) {
+        QTextStream(stderr) << "--runs takes a whole number above 0, --mib one from 0" << Qt::endl;
+        return 2;
     }
-    const int heavyRuns = qMax(1, runs / 3);
-    const QStringList groups = parser.value(onlyOption).split(QLatin1Char(','));
-    for (const QString &group : groups) {
-        if (!Groups.contains(group)) {
-            QTextStream(stderr) << "--only takes " << Groups.join(QLatin1String(", ")) << Qt::endl;
-            return 1;
-        }
-    }
+    const int workers = qMax(2, QThread::idealThreadCount());
+    const int parallelMillis = quick ? 500 : 2000;
 
-    Load load {loadAverage(), 0};
-    const QList<Figure> figures = measureAll(temp.path(), runs, heavyRuns, groups);
-    load.end = loadAverage();
+    QJsonObject about {{QStringLiteral("machine"), QSysInfo::prettyProductName()},
+                       {QStringLiteral("cpus"), QThread::idealThreadCount()},
+                       {QStringLiteral("qt"), QLatin1String(qVersion())},
+                       {QStringLiteral("runs"), runs},
+                       {QStringLiteral("quick"), quick},
+                       {QStringLiteral("result_mib"), resultMiB},
+                       {QStringLiteral("workers"), workers},
+                       {QStringLiteral("load_before"), loadAverage()}};
+    Samples samples;
+    // A first run of the cheap parts, not counted: the program files are read, the caches warm.
+    fileFloorMs(temp.path(), 1 << 20);
+    measureStart(&samples);
+    samples = {};
+    for (int run = 0; run < runs; ++run) {
+        QTextStream(stderr) << "run " << run + 1 << " of " << runs << "..." << Qt::endl;
+        measureHandoff(temp.path(), resultMiB, &samples);
+        measureStart(&samples);
+        measureCancel(&samples);
+        measureParallel(workers, parallelMillis, &samples);
+    }
+    about.insert(QStringLiteral("load_after"), loadAverage());
+
+    const double handoff = median(samples.handoff);
+    const double floor = median(samples.floor);
+    const double emptyTask = median(samples.emptyTask);
+    const double spawn = median(samples.spawn);
+    const double peak = samples.peakMemory.isEmpty()
+            ? NotMeasured
+            : *std::max_element(samples.peakMemory.cbegin(), samples.peakMemory.cend());
+    const QString mib = QString::number(resultMiB) + QLatin1String(" MiB");
+    const QList<Figure> figures = {
+            {QStringLiteral("handoff_ms"), handoff, QStringLiteral("ms"),
+             QStringLiteral("a %1 result: the job returns it .. succeeded() in the GUI thread")
+                     .arg(mib)},
+            {QStringLiteral("handoff_floor_ms"), floor, QStringLiteral("ms"),
+             QStringLiteral("the same bytes: memory -> file -> newly allocated memory")},
+            {QStringLiteral("handoff_ratio"), floor / handoff, QString(),
+             QStringLiteral("floor / handoff"), '>', 0.5},
+            {QStringLiteral("handoff_peak_mib"), peak, QStringLiteral("MiB"),
+             QStringLiteral("the GUI process's peak memory (VmHWM) during the handoff")},
+            {QStringLiteral("busy_stall_ms"), median(samples.busyStall), QStringLiteral("ms"),
+             QStringLiteral("longest gap of a 1 ms GUI timer while the %1 result comes and goes")
+                     .arg(mib),
+             '<', 16},
+            {QStringLiteral("idle_stall_ms"), median(samples.idleStall), QStringLiteral("ms"),
+             QStringLiteral("the same, idle, for as long")},
+            {QStringLiteral("empty_task_ms"), emptyTask, QStringLiteral("ms"),
+             QStringLiteral("an empty job: start() .. succeeded() in the GUI thread")},
+            {QStringLiteral("spawn_floor_ms"), spawn, QStringLiteral("ms"),
+             QStringLiteral("the test worker's empty job alone, without files or waiter")},
+            {QStringLiteral("start_overhead"), emptyTask / spawn, QString(),
+             QStringLiteral("empty task / spawn floor"), '<', 1.5},
+            {QStringLiteral("first_progress_ms"), median(samples.firstProgress),
+             QStringLiteral("ms"),
+             QStringLiteral("start() .. the first progressChanged() in the GUI thread")},
+            {QStringLiteral("cancel_ms"), median(samples.cancel), QStringLiteral("ms"),
+             QStringLiteral("a hung job: cancel() .. QThread::finished in the GUI thread"), '<',
+             250},
+            {QStringLiteral("parallel_efficiency"),
+             median(samples.oneWorker) / median(samples.manyWorkers), QString(),
+             QStringLiteral("a %1 ms job: wall time of 1 worker / of %2 workers")
+                     .arg(parallelMillis)
+                     .arg(workers),
+             '>', 0.9},
+    };
     if (parser.isSet(jsonOption))
-        printJson(figures, runs, heavyRuns, load);
+        printJson(figures, about);
     else
-        printTable(figures, runs, heavyRuns, load);
-    return 0;
+        printTable(figures, about);
+
+    // The figures depend on the machine; a task that did not run as expected is a failure.
+    const bool ran = std::none_of(figures.cbegin(), figures.cend(),
+                                  [](const Figure &figure) { return std::isnan(figure.value); });
+    return ran ? 0 : 1;
 }
