@@ -1,47 +1,63 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// Takes the README's pictures of the real window with the real worker binary:
+// Takes the README's pictures of the real window:
 //   screenshot RUNNING.png CRASH.png
-// RUNNING.png shows a task under way, CRASH.png the message after a worker crashed. Run it on the
-// offscreen platform (the `screenshots` target does); a grab needs no display.
+// RUNNING.png shows a task under way, CRASH.png the message after its worker crashed. The workers
+// are the test worker (tests/testworker), the product's real worker machinery with a job of its
+// own, so that the pictures need no valid input of the task and work for any task: the window
+// shows the task's widgets as they start. Run it on the offscreen platform (the `screenshots`
+// target does); a grab needs no display.
 
-#include "demotask.h"
-#include "mainwindow.h"
-#include "windowdriver.h"
+#include "testsupport.h"
 
-#include <QAbstractButton>
 #include <QApplication>
-#include <QComboBox>
-#include <QDeadlineTimer>
 #include <QProgressBar>
+#include <QSize>
 #include <QTextStream>
-#include <QThread>
 
 namespace {
-constexpr int Timeout = 120000; // ms; a debug build on a busy machine is slow
+constexpr int Timeout = 120000; // ms: a debug build on a busy machine is slow
+constexpr QSize WindowSize(560, 400);
 
-// Processes events until `done` holds; false on timeout.
-template<typename Predicate>
-bool waitFor(Predicate done)
+bool fail(const QString &why)
 {
-    const QDeadlineTimer deadline(Timeout);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-        QThread::msleep(5);
-    }
-    return true;
+    QTextStream(stderr) << "screenshot: " << why << Qt::endl;
+    return false;
 }
 
 bool save(QWidget *window, const QString &path)
 {
-    QCoreApplication::processEvents(); // let the labels lay out their new text
-    if (window->grab().save(path))
-        return true;
-    QTextStream(stderr) << "cannot write " << path << Qt::endl;
-    return false;
+    QCoreApplication::processEvents(); // lets the labels lay out their new text
+    return window->grab().save(path) || fail(QStringLiteral("cannot write %1").arg(path));
+}
+
+// A task under way: the bar partly full, and "Click me" answered while it runs.
+bool takeRunning(const QString &path)
+{
+    ScopedEnv millis("TESTWORKER_MILLIS", "10000");
+    auto window = newWindow();
+    window->resize(WindowSize);
+    auto bar = widget<QProgressBar>(window.get(), "progressBar");
+    click(window.get(), "startButton");
+    for (int i = 0; i < 3; ++i)
+        click(window.get(), "clickButton");
+    if (!QTest::qWaitFor([bar] { return bar->value() >= bar->maximum() * 4 / 10; }, Timeout))
+        return fail(QStringLiteral("the progress bar did not move: %1").arg(status(window.get())));
+    return save(window.get(), path); // closing the window ends the worker
+}
+
+// A worker that crashed halfway, and the message the window gives.
+bool takeCrash(const QString &path)
+{
+    ScopedEnv mode("TESTWORKER_MODE", "crash");
+    ScopedEnv millis("TESTWORKER_MILLIS", "1000");
+    auto window = newWindow();
+    window->resize(WindowSize);
+    click(window.get(), "startButton");
+    if (!QTest::qWaitFor([&window] { return isIdle(window.get()); }, Timeout))
+        return fail(QStringLiteral("the crashing task did not end"));
+    return save(window.get(), path);
 }
 } // namespace
 
@@ -49,45 +65,11 @@ int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
+    QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
     const QStringList arguments = QCoreApplication::arguments();
     if (arguments.size() != 3) {
-        QTextStream(stderr) << "usage: screenshot RUNNING.png CRASH.png" << Qt::endl;
-        return 1;
+        fail(QStringLiteral("usage: screenshot RUNNING.png CRASH.png"));
+        return 2;
     }
-
-    // A task under way: the bar partly full, and "Click me" answered while it runs.
-    {
-        MainWindow window(DemoTask::slow());
-        window.setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
-        window.show();
-        auto bar = WindowDriver::widget<QProgressBar>(&window, "progressBar");
-        WindowDriver::widget<QAbstractButton>(&window, "startButton")->click();
-        for (int i = 0; i < 3; ++i)
-            WindowDriver::widget<QAbstractButton>(&window, "clickButton")->click();
-        if (!waitFor([bar] { return bar->value() >= bar->maximum() * 4 / 10; })) {
-            QTextStream(stderr) << "the progress bar did not move" << Qt::endl;
-            return 1;
-        }
-        if (!save(&window, arguments.at(1)))
-            return 1;
-        window.close(); // ends the worker
-    }
-
-    // A worker that crashed halfway, and the message the window gives.
-    {
-        MainWindow window(DemoTask::slow()); // long enough for the bar to near the halfway crash
-        window.setWorkerProgram(QStringLiteral(WORKER_PROGRAM));
-        window.show();
-        auto failureBox = WindowDriver::widget<QComboBox>(&window, "failureBox");
-        failureBox->setCurrentIndex(failureBox->findData(int(Failure::Crash)));
-        auto start = WindowDriver::widget<QAbstractButton>(&window, "startButton");
-        start->click();
-        if (!waitFor([start] { return start->isEnabled(); })) {
-            QTextStream(stderr) << "the crashing task did not end" << Qt::endl;
-            return 1;
-        }
-        if (!save(&window, arguments.at(2)))
-            return 1;
-    }
-    return 0;
+    return takeRunning(arguments.at(1)) && takeCrash(arguments.at(2)) ? 0 : 1;
 }
