@@ -8,6 +8,12 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+
+#include <cstdio>
+#endif
+
 int main(int argc, char *argv[])
 {
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
@@ -20,6 +26,16 @@ int main(int argc, char *argv[])
     }
 
     // A worker, --help or --version: no window, so no display needed.
+#ifdef Q_OS_WIN
+    // A GUI program (WIN32_EXECUTABLE) has no console. Run from one, it attaches to it, so that
+    // `--worker` prints there; what the app starts has none to attach to, and opens none.
+    if (AttachConsole(ATTACH_PARENT_PROCESS)) {
+        if (!GetStdHandle(STD_OUTPUT_HANDLE)) // not redirected to a file
+            std::freopen("CONOUT$", "w", stdout);
+        if (!GetStdHandle(STD_ERROR_HANDLE))
+            std::freopen("CONOUT$", "w", stderr);
+    }
+#endif
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate(

@@ -118,25 +118,11 @@ QWidget *MainWindow::createWidgets()
     m_progressBar->setAccessibleName(tr("Progress")); // its value is read with it
     results->addRow(tr("Time:"), m_timeLabel = newValueLabel("timeLabel"));
     results->addRow(tr("Worker pids:"), m_pidsLabel = newValueLabel("pidsLabel"));
-    m_clicksLabel = newValueLabel("clicksLabel");
     m_statusLabel = newValueLabel("statusLabel");
-
     auto taskButtons = new QHBoxLayout;
     taskButtons->addWidget(m_startButton = named(new QPushButton(tr("&Start")), "startButton"));
     taskButtons->addWidget(m_cancelButton = named(new QPushButton(tr("&Cancel")), "cancelButton"));
     taskButtons->addStretch();
-    auto clickButton = named(new QPushButton(tr("Click &me")), "clickButton");
-    clickButton->setToolTip(tr("Counts your clicks: proof that the window never freezes."));
-    auto quitButton = named(new QPushButton(tr("&Quit")), "quitButton");
-    auto bottomButtons = new QHBoxLayout;
-    bottomButtons->addWidget(clickButton);
-    bottomButtons->addWidget(m_clicksLabel);
-    bottomButtons->addStretch();
-    bottomButtons->addWidget(quitButton);
-    connect(clickButton, &QPushButton::clicked, this,
-            [this] { m_clicksLabel->setText(tr("Clicks: %1").arg(++m_clicks)); });
-    connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
-    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
 
     auto central = new QWidget;
     auto layout = new QVBoxLayout(central);
@@ -145,8 +131,26 @@ QWidget *MainWindow::createWidgets()
     layout->addWidget(m_progressBar);
     layout->addLayout(results);
     layout->addStretch();
-    layout->addLayout(bottomButtons);
+    layout->addLayout(createBottomRow());
     return central;
+}
+
+// "Click me" counts clicks while a task runs: proof that the window never freezes.
+QLayout *MainWindow::createBottomRow()
+{
+    auto clickButton = named(new QPushButton(tr("Click &me")), "clickButton");
+    m_clicksLabel = newValueLabel("clicksLabel");
+    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
+    connect(clickButton, &QPushButton::clicked, this,
+            [this] { m_clicksLabel->setText(tr("Clicks: %1").arg(++m_clicks)); });
+    auto quitButton = named(new QPushButton(tr("&Quit")), "quitButton");
+    connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
+    auto row = new QHBoxLayout;
+    row->addWidget(clickButton);
+    row->addWidget(m_clicksLabel);
+    row->addStretch();
+    row->addWidget(quitButton);
+    return row;
 }
 
 void MainWindow::createActions()

@@ -10,6 +10,7 @@
 
 QT_BEGIN_NAMESPACE
 class QFormLayout;
+class QLayout;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -52,6 +53,7 @@ private:
     void clearTaskResult();
 
     QWidget *createWidgets();
+    QLayout *createBottomRow();
     void createActions();
     void start();
     void showStarted(const QList<qint64> &pids);

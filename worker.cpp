@@ -303,7 +303,25 @@ bool TaskGlue::combine(const QList<QByteArray> &results, TaskResult *result, QSt
 
 namespace {
 enum Status : quint8 { Succeeded = 1, Failed = 2 };
+
+// Why the header says that a file is not a result of this worker, or nothing.
+QString headerError(QDataStream &in, const QByteArray &token, ResultFile::Contents *contents)
+{
+    quint32 magic = 0;
+    quint16 version = 0;
+    if ((in >> magic >> version).status() != QDataStream::Ok)
+        return tr("the file is empty or cut short");
+    if (magic != ResultFile::Magic)
+        return tr("it is not a result file of this program");
+    if (version != ResultFile::FormatVersion)
+        return tr("it has format version %1, and this program reads %2")
+                .arg(version)
+                .arg(ResultFile::FormatVersion);
+    if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
+        return tr("it is a result of another run"); // known before any of its result is read
+    return {};
 }
+} // namespace
 
 bool ResultFile::write(QIODevice *device, const Contents &contents)
 {
@@ -325,27 +343,17 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
     QDataStream in(device);
     in.setVersion(StreamVersion);
     *contents = {};
-    error->clear();
-    quint32 magic = 0;
-    quint16 version = 0;
-    quint8 status = 0;
-    qint64 size = -1;
-    if ((in >> magic >> version).status() != QDataStream::Ok)
-        *error = tr("the file is empty or cut short");
-    else if (magic != Magic)
-        *error = tr("it is not a result file of this program");
-    else if (version != FormatVersion)
-        *error = tr("it has format version %1, and this program reads %2")
-                         .arg(version)
-                         .arg(FormatVersion);
-    else if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
-        *error = tr("it is a result of another run"); // known before any of its result is read
+    *error = headerError(in, token, contents);
     if (!error->isEmpty())
         return false;
+    quint8 status = 0;
+    qint64 size = -1;
     in >> status;
-    if (status == Succeeded && (in >> size).status() == QDataStream::Ok && size >= 0
-        && size <= device->bytesAvailable()) { // a length is trusted once its bytes are there
-        // Allocated exactly (resize() may reserve twice as much); too big for memory is an error.
+    if (status == Succeeded)
+        in >> size;
+    // A length is trusted only once its bytes are there. The result is allocated exactly (resize()
+    // may reserve twice as much), and one too big for memory is an error, not a crash.
+    if (size >= 0 && size <= device->bytesAvailable()) {
         if (!guarded([&] { contents->result = QByteArray(size, Qt::Uninitialized); }, error))
             return false;
         in.readRawData(contents->result.data(), size);
@@ -387,7 +395,7 @@ Worker::Options Worker::readOptions(const QCommandLineParser &parser)
             parser.value(QStringLiteral("token")).toUtf8()};
 }
 
-Worker::Worker(const Options &options, Job job) : m_options(options), m_job(std::move(job)) { }
+Worker::Worker(const Options &options, Job job) : m_options(options), m_job(std::move(job)) {}
 
 int Worker::exec()
 {
@@ -583,52 +591,56 @@ void Waiter::run()
 
 bool Waiter::startWorkers(const QString &folder, const QString &hostLock)
 {
+    QList<qint64> pids;
     for (int index = 0; index < m_arguments.size(); ++index) {
         auto process = std::make_unique<Process>();
-        process->result = std::make_unique<QTemporaryFile>(
-                QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
-        if (isInterruptionRequested())
+        if (isInterruptionRequested() || !startWorker(process.get(), folder, hostLock, index))
             return false;
-        if (!process->result->open()) {
-            m_error = tr("Cannot create a result file in %1: %2.")
-                              .arg(folder, process->result->errorString());
-            return false;
-        }
-        process->file = process->result->fileName();
-        QFile log(process->file + LogSuffix); // made here to be 0600, as every file of the task
-        if (!log.open(QIODevice::WriteOnly | QIODevice::NewOnly)
-            || !log.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-            m_error = tr("Cannot create a log file in %1: %2.").arg(folder, log.errorString());
-            return false;
-        }
-        process->token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
-        QProcess starter;
-        starter.setProgram(m_program);
-        starter.setArguments(QStringList {QStringLiteral("--worker")} + m_arguments.at(index)
-                             + QStringList {QStringLiteral("--result"), process->file,
-                                            QStringLiteral("--host-lock"), hostLock,
-                                            QStringLiteral("--token"),
-                                            QString::fromLatin1(process->token)});
-        starter.setStandardOutputFile(process->file + LogSuffix, QIODevice::Append);
-        starter.setStandardErrorFile(process->file + LogSuffix, QIODevice::Append);
-        if (!starter.startDetached(&process->pid)) {
-            m_error = tr("Cannot start the worker %1: %2.").arg(m_program, starter.errorString());
-            return false;
-        }
-        process->name = m_arguments.size() == 1 ? tr("The worker (pid %1)").arg(process->pid)
-                                                : tr("Worker %1 of %2 (pid %3)")
-                                                          .arg(index + 1)
-                                                          .arg(m_arguments.size())
-                                                          .arg(process->pid);
-        qCInfo(lcWaiter, "started worker %d of %lld, pid %lld: %s", index + 1,
-               qint64(m_arguments.size()), process->pid,
-               qUtf8Printable(shellQuoted(QStringList {m_program} + starter.arguments())));
+        pids << process->pid;
         m_processes.push_back(std::move(process));
     }
-    QList<qint64> pids;
-    for (const auto &process : m_processes)
-        pids << process->pid;
     emit workersStarted(pids);
+    return true;
+}
+
+bool Waiter::startWorker(Process *process, const QString &folder, const QString &hostLock,
+                         int index)
+{
+    process->result = std::make_unique<QTemporaryFile>(
+            QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
+    if (!process->result->open()) {
+        m_error = tr("Cannot create a result file in %1: %2.")
+                          .arg(folder, process->result->errorString());
+        return false;
+    }
+    process->file = process->result->fileName();
+    QFile log(process->file + LogSuffix); // made here to be 0600, as every file of the task
+    if (!log.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+        || !log.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        m_error = tr("Cannot create a log file in %1: %2.").arg(folder, log.errorString());
+        return false;
+    }
+    process->token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
+    QProcess starter;
+    starter.setProgram(m_program);
+    starter.setArguments(QStringList {QStringLiteral("--worker")} + m_arguments.at(index)
+                         + QStringList {QStringLiteral("--result"), process->file,
+                                        QStringLiteral("--host-lock"), hostLock,
+                                        QStringLiteral("--token"),
+                                        QString::fromLatin1(process->token)});
+    starter.setStandardOutputFile(log.fileName(), QIODevice::Append);
+    starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
+    if (!starter.startDetached(&process->pid)) {
+        m_error = tr("Cannot start the worker %1: %2.").arg(m_program, starter.errorString());
+        return false;
+    }
+    const QString count = QString::number(m_arguments.size());
+    process->name = count == QLatin1String("1") ? tr("The worker (pid %1)").arg(process->pid)
+                                                : tr("Worker %1 of %2 (pid %3)")
+                                                          .arg(QString::number(index + 1), count)
+                                                          .arg(process->pid);
+    qCInfo(lcWaiter, "started %s: %s", qUtf8Printable(process->name.toLower()),
+           qUtf8Printable(shellQuoted(QStringList {m_program} + starter.arguments())));
     return true;
 }
 

@@ -157,6 +157,7 @@ private:
     struct Process;
 
     bool startWorkers(const QString &folder, const QString &hostLock);
+    bool startWorker(Process *process, const QString &folder, const QString &hostLock, int index);
     bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit = -1);
     bool checkWorkers();
     void checkWorker(Process *process);

@@ -26,7 +26,7 @@ namespace {
 const char Sample[] =
         "The cat and the hat.\nThe CAT sat;\tand sat\r\n on 2 mats, Ärger ärger straße. ";
 
-void noProgress(qint64, qint64) { }
+void noProgress(qint64, qint64) {}
 
 TaskInput inputOf(const QString &path, int minLength = 1)
 {
