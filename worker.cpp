@@ -471,6 +471,7 @@ void Worker::finish()
                        qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
             exitCode = ExitIoError;
         }
+        m_result.close(); // a tick still due in this event loop pass must not write a record on it
         m_lock->unlock(); // tells the waiter that the result is there
     }
     QCoreApplication::exit(exitCode);
