@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLoggingCategory>
+#include <QMutexLocker>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -645,8 +646,8 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
     return true;
 }
 
-// Runs an event loop until `done` is true, woken by the folder's changes and a timer. False if
-// `limit` ms (if any) ran out first.
+// Runs an event loop until `done` is true, woken by the folder's changes and a timer, and by
+// cancel() when `limit` is -1. False if `limit` ms ran out first.
 bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit)
 {
     QEventLoop loop;
@@ -660,9 +661,21 @@ bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int 
     ticker.start(PollInterval);
     if (limit >= 0)
         QTimer::singleShot(limit, &loop, &QEventLoop::quit);
+    else
+        setCancellableLoop(&loop);
     if (!(this->*done)())
         loop.exec();
+    setCancellableLoop(nullptr);
     return (this->*done)();
+}
+
+// The loop that cancel() quits at once; a Cancel before it is set is seen by `done` before the
+// loop runs. Under the mutex, so that cancel() never posts to a loop that is gone: a quit still
+// queued when the loop goes is dropped with it.
+void Waiter::setCancellableLoop(QEventLoop *loop)
+{
+    QMutexLocker locker(&m_loopMutex);
+    m_loop = loop;
 }
 
 // True once the task is decided: every worker delivered, one failed, or Cancel was pressed.
@@ -819,5 +832,8 @@ bool Waiter::start(const QList<QStringList> &workerArguments)
 
 void Waiter::cancel()
 {
-    requestInterruption(); // run() looks at it every PollInterval
+    requestInterruption();
+    QMutexLocker locker(&m_loopMutex);
+    if (m_loop)
+        QMetaObject::invokeMethod(m_loop, &QEventLoop::quit, Qt::QueuedConnection);
 }

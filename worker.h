@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLockFile>
+#include <QMutex>
 #include <QStringList>
 #include <QThread>
 
@@ -18,6 +19,7 @@
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 class QDataStream;
+class QEventLoop;
 class QFileSystemWatcher;
 QT_END_NAMESPACE
 
@@ -159,6 +161,7 @@ private:
     bool startWorkers(const QString &folder, const QString &hostLock);
     bool startWorker(Process *process, const QString &folder, const QString &hostLock, int index);
     bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit = -1);
+    void setCancellableLoop(QEventLoop *loop);
     bool checkWorkers();
     void checkWorker(Process *process);
     QString lastWords(const Process &process) const;
@@ -169,6 +172,8 @@ private:
     QString m_program;
     QList<QStringList> m_arguments; // set before each start(), read by run() only
     std::atomic<bool> m_busy {false}; // from start() to the end of run()
+    QMutex m_loopMutex;
+    QEventLoop *m_loop = nullptr; // the loop that watches the workers, for cancel() to quit
     // One task's state, touched by run() on the waiter thread only.
     std::vector<std::unique_ptr<Process>> m_processes;
     QString m_error;
