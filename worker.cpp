@@ -27,6 +27,7 @@
 #ifdef Q_OS_WIN
 #include <qt_windows.h>
 #else
+#include <cerrno>
 #include <signal.h>
 #endif
 
@@ -212,7 +213,7 @@ bool holderGone(const QString &lockPath)
 }
 
 // Qt can neither ask about nor end a process that it started detached: startDetached() gives a
-// pid and nothing more. These two functions are the one place that goes past Qt.
+// pid and nothing more. These two functions are the machinery's one place past Qt.
 #ifdef Q_OS_WIN
 bool processRuns(qint64 pid)
 {
