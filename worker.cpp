@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QStorageInfo>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTextStream>
@@ -204,6 +205,28 @@ bool readProgress(QFile *file, qint64 *done, qint64 *total)
     return true;
 }
 
+// A full disk makes a worker fail in ways that do not say so: the message says it.
+QString diskFullNote(const QString &file)
+{
+    const QStorageInfo disk(QFileInfo(file).path());
+    if (!disk.isValid() || disk.bytesAvailable() >= 64 * 1024)
+        return {};
+    return tr(" The disk of %1 is full (No space left on device).").arg(disk.rootPath());
+}
+
+// Why `path` cannot be made, for messages: QLockFile and a QTemporaryFile left without a name
+// do not say, a plain file that is made and written does (a full disk, a name too long...).
+QString whyNotMade(const QString &path)
+{
+    QFile probe(path);
+    const bool made = probe.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+            && probe.write("?", 1) == 1 && probe.flush();
+    const QString why = made ? tr("no reason given") : probe.errorString();
+    if (probe.isOpen())
+        probe.remove();
+    return why;
+}
+
 // The holder of a lock keeps a kernel lock on the file, and QLockFile removes the file only when
 // it can take that lock: so this is true exactly when the holder is gone, however it ended. A
 // zombie or a reused pid cannot fool it, as they could a look at the pid in the file.
@@ -231,6 +254,11 @@ void killProcess(qint64 pid)
         CloseHandle(process);
     }
 }
+
+bool runsWithToken(qint64, const QByteArray &)
+{
+    return false; // unknown: only a worker that holds its lock is ended
+}
 #else
 bool processRuns(qint64 pid)
 {
@@ -246,6 +274,14 @@ bool processRuns(qint64 pid)
 void killProcess(qint64 pid)
 {
     ::kill(pid_t(pid), SIGKILL);
+}
+
+// Whether `pid` is still the worker that was given `token` (Linux; elsewhere it is unknown).
+bool runsWithToken(qint64 pid, const QByteArray &token)
+{
+    QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    return commandLine.open(QIODevice::ReadOnly)
+            && commandLine.readAll().contains(QByteArray("--token") + '\0' + token + '\0');
 }
 #endif
 } // namespace
@@ -407,10 +443,17 @@ int Worker::exec()
         // Only the file the app made: never through a symlink, never a pipe that would block.
         const QFileInfo result(m_options.resultFile);
         m_result.setFileName(m_options.resultFile);
-        if (!m_lock->tryLock(0) || result.isSymLink() || !result.isFile()
-            || !m_result.open(QIODevice::ReadWrite | QIODevice::ExistingOnly)) {
+        QString why;
+        if (!m_lock->tryLock(0))
+            why = QFileInfo::exists(m_lock->fileName()) ? tr("another worker holds its lock")
+                                                        : whyNotMade(m_lock->fileName());
+        else if (result.isSymLink() || !result.isFile())
+            why = tr("it is not the regular file that the app made");
+        else if (!m_result.open(QIODevice::ReadWrite | QIODevice::ExistingOnly))
+            why = m_result.errorString();
+        if (!why.isEmpty()) {
             qCCritical(lcWorker, "cannot use %s as its result file: %s",
-                       qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
+                       qUtf8Printable(m_result.fileName()), qUtf8Printable(why));
             return ExitIoError;
         }
         QFile::setPermissions(m_lock->fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
@@ -572,10 +615,8 @@ void Waiter::run()
                           .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
                                folder ? folder->errorString() : tr("there is no such folder"));
     } else if (!host.tryLock(0)) { // the workers run while this thread holds it
-        QFile probe(host.fileName()); // QLockFile does not say why: a plain file does
-        probe.open(QIODevice::WriteOnly);
-        m_error =
-                tr("Cannot create a lock file in %1: %2.").arg(folder->path(), probe.errorString());
+        m_error = tr("Cannot create a lock file in %1: %2.")
+                          .arg(folder->path(), whyNotMade(host.fileName()));
     } else {
         QFile::setPermissions(host.fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         removeDeadTaskFolders(QFileInfo(folder->path()).ownerId());
@@ -611,9 +652,9 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
 {
     process->result = std::make_unique<QTemporaryFile>(
             QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
-    if (!process->result->open()) {
+    if (!process->result->open() || process->result->fileName().isEmpty()) { // left nameless
         m_error = tr("Cannot create a result file in %1: %2.")
-                          .arg(folder, process->result->errorString());
+                          .arg(folder, whyNotMade(process->result->fileTemplate()));
         return false;
     }
     process->file = process->result->fileName();
@@ -634,7 +675,19 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
     starter.setStandardOutputFile(log.fileName(), QIODevice::Append);
     starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
     if (!starter.startDetached(&process->pid)) {
-        m_error = tr("Cannot start the worker %1: %2.").arg(m_program, starter.errorString());
+        // Qt's words may leave out the system's reason. Starting a process takes a few files (its
+        // redirections, a pipe): if eight cannot be opened now, that is why.
+        QString reason = starter.errorString();
+        QFile probes[8];
+        for (QFile &probe : probes) {
+            probe.setFileName(QProcess::nullDevice());
+            if (!probe.open(QIODevice::ReadOnly)) {
+                if (!reason.contains(probe.errorString()))
+                    reason = tr("%1 (%2)").arg(reason, probe.errorString());
+                break;
+            }
+        }
+        m_error = tr("Cannot start the worker %1: %2.").arg(m_program, reason);
         return false;
     }
     const QString count = QString::number(m_arguments.size());
@@ -688,8 +741,10 @@ bool Waiter::checkWorkers()
     for (const auto &process : m_processes) {
         if (!process->exited)
             checkWorker(process.get());
-        if (!m_error.isEmpty())
+        if (!m_error.isEmpty()) {
+            m_error += diskFullNote(process->file);
             return true;
+        }
         allDone = allDone && process->exited;
         done += process->done;
         total += process->total;
@@ -740,7 +795,7 @@ QString Waiter::lastWords(const Process &process) const
 {
     QFile log(process.file + LogSuffix);
     QString tail;
-    if (log.open(QIODevice::ReadOnly) && log.seek(qMax<qint64>(0, log.size() - 600)))
+    if (log.open(QIODevice::ReadOnly) && log.seek(qMax<qint64>(0, log.size() - 4096)))
         tail = QString::fromLocal8Bit(log.readAll()).trimmed();
     if (tail.isEmpty())
         return tr("It wrote nothing to its log.");
@@ -753,9 +808,11 @@ bool Waiter::allExited()
     // A lock is looked at only once its worker has started: until it holds the lock, the file may
     // be half made, and removeStaleLockFile() would take it away.
     for (const auto &process : m_processes) {
+        const bool started = process->result->size() > 0;
         process->exited = process->exited
-                || ((process->result->size() > 0 || !QFileInfo::exists(process->file + LogSuffix))
-                    && holderGone(process->file + LockSuffix));
+                || ((started || !QFileInfo::exists(process->file + LogSuffix))
+                    && holderGone(process->file + LockSuffix))
+                || (!started && !processRuns(process->pid) && process->result->size() == 0);
         if (!process->exited)
             return false;
     }
@@ -763,15 +820,16 @@ bool Waiter::allExited()
 }
 
 // Workers that did not stop in time (stopped, or blocked in the kernel) are killed, each only
-// while its lock says that its pid still holds it: a pid that the system gave to another process
-// since is never hit.
+// while its lock, or its command line with its token, says that its pid is still that worker: a
+// pid that the system gave to another process since is never hit.
 void Waiter::killStuckWorkers()
 {
     for (const auto &process : m_processes) {
         qint64 holder = 0;
         if (!process->exited
-            && QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
-            && holder == process->pid) {
+            && ((QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
+                 && holder == process->pid)
+                || runsWithToken(process->pid, process->token))) {
             qCWarning(lcWaiter, "killing worker pid %lld: it did not stop within %lld s",
                       process->pid, qint64(StopTimeout.count()));
             killProcess(process->pid);
