@@ -13,8 +13,20 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QHash>
+#include <QProcess>
+#include <QSocketNotifier>
 #include <QSpinBox>
 #include <QStringList>
+
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include <fcntl.h> // ::fcntl
+#include <signal.h> // ::kill
+#include <sys/resource.h> // ::getrlimit, ::setrlimit
+#include <unistd.h> // ::read
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool Sanitized = true;
@@ -115,5 +127,254 @@ inline int openFds()
 {
     return int(filesIn(QStringLiteral("/proc/self/fd")).size());
 }
+
+// ---- The app in a process of its own (Linux) ----------------------------------------------------
+//
+// Tests that kill the app, or starve it, run it as a process of its own: their binary, started as
+// `TEST --host WORKERS`, is the app (runHostApp()): a window whose workers are the test worker. It
+// reads commands on stdin, one a line, and reports on stdout, one report a line:
+//   start, cancel, quit   clicks that button; start reports "clicked STATUS" right after the click
+//   spam N                clicks Start N times, handling events between clicks: "spammed"
+//   wait                  "waited STATUS" once Start is enabled (at once if it is)
+//   files N               leaves the app N free file descriptors (RLIMIT_NOFILE): "limited"
+//   memory KIB            lets its address space grow by KIB only (RLIMIT_AS): "limited"
+//   unlimit               takes both limits back: "limited"
+// and, as the window hears them from the waiter: "ready", "pids P1 P2", "succeeded HEX,HEX",
+// "failed TEXT", "cancelled", then "idle STATUS" as Start comes back. TEXT and STATUS are
+// percent-encoded, so that a report is one line. At the end of its stdin the app quits.
+
+inline QByteArray encodedText(const QString &text)
+{
+    return text.toUtf8().toPercentEncoding(" ");
+}
+
+inline QString decodedText(const QByteArray &encoded)
+{
+    return QString::fromUtf8(QByteArray::fromPercentEncoding(encoded));
+}
+
+// Linux-only: a process's state letter in /proc (R running, S sleeping, T stopped, Z zombie...).
+inline char processStateOf(qint64 pid)
+{
+    const QByteArray stat = readAll(QStringLiteral("/proc/%1/stat").arg(pid));
+    const int end = stat.lastIndexOf(')');
+    return end > 0 && stat.size() > end + 2 ? stat.at(end + 2) : '?';
+}
+
+// SIGSTOP, and true once the process is stopped.
+inline bool stopProcess(qint64 pid, int timeout = SettleTimeout)
+{
+    return ::kill(pid_t(pid), SIGSTOP) == 0
+            && QTest::qWaitFor([pid] { return processStateOf(pid) == 'T'; }, timeout);
+}
+
+// Lowers the soft limit on descriptors so that exactly `count` of them are free: the limit is the
+// number of the first free descriptor after `count` free ones.
+inline void leaveFreeFiles(int count)
+{
+    int fd = 0;
+    for (int free = 0;; ++fd) {
+        if (::fcntl(fd, F_GETFD) == -1 && free++ == count)
+            break;
+    }
+    rlimit limit {};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = rlim_t(fd);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+inline int runHostApp(int workers)
+{
+    rlimit files {};
+    rlimit memory {};
+    ::getrlimit(RLIMIT_NOFILE, &files);
+    ::getrlimit(RLIMIT_AS, &memory);
+    auto window = newWindow();
+    QWidget *app = window.get();
+    setWorkers(app, workers);
+    Waiter *waiter = waiterOf(app);
+    const auto report = [](const QByteArray &line) {
+        std::fputs(QByteArray(line + '\n').constData(), stdout);
+        std::fflush(stdout);
+    };
+    QObject::connect(waiter, &Waiter::workersStarted, app, [&](const QList<qint64> &pids) {
+        QByteArrayList texts;
+        for (qint64 pid : pids)
+            texts << QByteArray::number(pid);
+        report("pids " + texts.join(' '));
+    });
+    QObject::connect(waiter, &Waiter::succeeded, app, [&](const QList<QByteArray> &results) {
+        QByteArrayList hex;
+        for (const QByteArray &result : results)
+            hex << result.toHex();
+        report("succeeded " + hex.join(','));
+    });
+    QObject::connect(waiter, &Waiter::failed, app,
+                     [&](const QString &message) { report("failed " + encodedText(message)); });
+    QObject::connect(waiter, &Waiter::cancelled, app, [&] { report("cancelled"); });
+    bool waiting = false;
+    QObject::connect(waiter, &QThread::finished, app, [&] {
+        report("idle " + encodedText(status(app)));
+        if (std::exchange(waiting, false))
+            report("waited " + encodedText(status(app)));
+    });
+
+    const auto run = [&](const QByteArray &line) {
+        const QByteArray verb = line.split(' ').constFirst();
+        const qint64 number = line.split(' ').value(1).toLongLong();
+        if (verb == "start") {
+            click(app, "startButton");
+            report("clicked " + encodedText(status(app)));
+        } else if (verb == "cancel" || verb == "quit") {
+            click(app, verb == "cancel" ? "cancelButton" : "quitButton");
+        } else if (verb == "spam") {
+            for (qint64 press = 0; press < number; ++press) {
+                click(app, "startButton");
+                QCoreApplication::processEvents();
+            }
+            report("spammed");
+        } else if (verb == "wait") {
+            waiting = !isIdle(app);
+            if (!waiting)
+                report("waited " + encodedText(status(app)));
+        } else {
+            if (verb == "files") {
+                leaveFreeFiles(int(number));
+            } else if (verb == "memory") {
+                rlimit limit = memory;
+                limit.rlim_cur = rlim_t(statusKiB("VmSize") + number) * 1024;
+                ::setrlimit(RLIMIT_AS, &limit);
+            } else {
+                ::setrlimit(RLIMIT_NOFILE, &files);
+                ::setrlimit(RLIMIT_AS, &memory);
+            }
+            report("limited");
+        }
+    };
+    QSocketNotifier input(STDIN_FILENO, QSocketNotifier::Read);
+    QByteArray buffer;
+    QObject::connect(&input, &QSocketNotifier::activated, app, [&] {
+        char chunk[512];
+        const ssize_t size = ::read(STDIN_FILENO, chunk, sizeof chunk);
+        if (size <= 0) { // the test is gone
+            input.setEnabled(false);
+            app->close();
+        }
+        buffer.append(chunk, qMax<ssize_t>(size, 0));
+        for (int end; (end = buffer.indexOf('\n')) >= 0; buffer.remove(0, end + 1))
+            run(buffer.left(end));
+    });
+    report("ready");
+    return QCoreApplication::exec();
+}
+
+// The test's side of an app run by runHostApp(): it starts it, sends it commands and keeps its
+// reports.
+class HostApp
+{
+public:
+    HostApp() = default;
+    HostApp(const HostApp &) = delete;
+    HostApp &operator=(const HostApp &) = delete;
+    ~HostApp()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+
+    // Starts this test binary as the app, with the test's environment (TMPDIR, TESTWORKER_*) and
+    // `runtime` as XDG_RUNTIME_DIR: without one, Qt may make one in TMPDIR. Its stderr goes to the
+    // test's, or (SeparateChannels) to process().readAllStandardError().
+    bool start(int workers, const QString &runtime,
+               QProcess::ProcessChannelMode mode = QProcess::ForwardedErrorChannel)
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
+        QDir().mkpath(runtime);
+        QFile::setPermissions(
+                runtime, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        m_process.setProcessEnvironment(environment);
+        m_process.setProcessChannelMode(mode);
+        m_process.start(QCoreApplication::applicationFilePath(),
+                        {QStringLiteral("--host"), QString::number(workers)});
+        return m_process.waitForStarted() && next("ready").has_value();
+    }
+
+    void send(const QByteArray &command) { m_process.write(command + '\n'); }
+
+    // The first report of this kind not taken yet, without the kind: waits `timeout` ms for it,
+    // or until the app ended.
+    std::optional<QByteArray> next(const QByteArray &kind, int timeout = TaskTimeout)
+    {
+        int &taken = m_taken[kind];
+        const auto found = [&] {
+            readReports();
+            for (; taken < m_reports.size(); ++taken) {
+                if (isOfKind(m_reports.at(taken), kind))
+                    return true;
+            }
+            return false;
+        };
+        const auto ended = [this] { return m_process.state() == QProcess::NotRunning; };
+        if (!QTest::qWaitFor([&] { return found() || ended(); }, timeout) || !found())
+            return std::nullopt;
+        return m_reports.at(taken++).mid(kind.size() + 1);
+    }
+
+    // Every report of this kind so far, without the kind.
+    QByteArrayList all(const QByteArray &kind)
+    {
+        readReports();
+        QByteArrayList reports;
+        for (const QByteArray &report : std::as_const(m_reports)) {
+            if (isOfKind(report, kind))
+                reports << report.mid(kind.size() + 1);
+        }
+        return reports;
+    }
+
+    static QList<qint64> pidsOf(const QByteArray &report)
+    {
+        QList<qint64> pids;
+        for (const QByteArray &pid : report.split(' '))
+            pids << pid.toLongLong();
+        return pids;
+    }
+
+    // The results of a "succeeded" report.
+    static QList<QByteArray> resultsOf(const QByteArray &report)
+    {
+        QList<QByteArray> results;
+        for (const QByteArray &hex : report.split(','))
+            results << QByteArray::fromHex(hex);
+        return results;
+    }
+
+    bool waitForExit(int timeout = SettleTimeout)
+    {
+        return QTest::qWaitFor([this] { return m_process.state() == QProcess::NotRunning; },
+                               timeout);
+    }
+
+    QProcess &process() { return m_process; }
+
+private:
+    static bool isOfKind(const QByteArray &report, const QByteArray &kind)
+    {
+        return report == kind || report.startsWith(kind + ' ');
+    }
+
+    void readReports()
+    {
+        while (m_process.canReadLine())
+            m_reports << m_process.readLine().chopped(1);
+    }
+
+    QProcess m_process;
+    QByteArrayList m_reports;
+    QHash<QByteArray, int> m_taken;
+};
 
 #endif // RELIABILITY_H
