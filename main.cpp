@@ -14,6 +14,34 @@
 #include <cstdio>
 #endif
 
+namespace {
+#ifdef Q_OS_WIN
+// A GUI program (WIN32_EXECUTABLE) has no console. Run from one, it attaches to it, so that
+// `--worker` prints there; what the app starts has none to attach to, and opens none.
+void useParentConsole()
+{
+    if (AttachConsole(ATTACH_PARENT_PROCESS)) {
+        if (!GetStdHandle(STD_OUTPUT_HANDLE)) // not redirected to a file
+            std::freopen("CONOUT$", "w", stdout);
+        if (!GetStdHandle(STD_ERROR_HANDLE))
+            std::freopen("CONOUT$", "w", stderr);
+    }
+}
+#endif
+
+// What is wrong with a command line that Qt's parser took: the window takes no options.
+QString commandLineError(const QCommandLineParser &parser)
+{
+    if (!parser.positionalArguments().isEmpty())
+        return QCoreApplication::translate("main", "unexpected argument '%1'")
+                .arg(parser.positionalArguments().constFirst());
+    if (!parser.isSet(QStringLiteral("worker")))
+        return QCoreApplication::translate("main", "--%1 only works with --worker")
+                .arg(parser.optionNames().constFirst());
+    return {};
+}
+} // namespace
+
 int main(int argc, char *argv[])
 {
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
@@ -27,14 +55,7 @@ int main(int argc, char *argv[])
 
     // A worker, --help or --version: no window, so no display needed.
 #ifdef Q_OS_WIN
-    // A GUI program (WIN32_EXECUTABLE) has no console. Run from one, it attaches to it, so that
-    // `--worker` prints there; what the app starts has none to attach to, and opens none.
-    if (AttachConsole(ATTACH_PARENT_PROCESS)) {
-        if (!GetStdHandle(STD_OUTPUT_HANDLE)) // not redirected to a file
-            std::freopen("CONOUT$", "w", stdout);
-        if (!GetStdHandle(STD_ERROR_HANDLE))
-            std::freopen("CONOUT$", "w", stderr);
-    }
+    useParentConsole();
 #endif
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
@@ -45,14 +66,7 @@ int main(int argc, char *argv[])
     Task::addOptions(parser);
     Worker::addOptions(parser);
     parser.process(app); // --help, --version and unknown options end here
-    QString error;
-    if (!parser.positionalArguments().isEmpty())
-        error = QCoreApplication::translate("main", "unexpected argument '%1'")
-                        .arg(parser.positionalArguments().constFirst());
-    else if (!parser.isSet(QStringLiteral("worker")))
-        error = QCoreApplication::translate("main", "--%1 only works with --worker")
-                        .arg(parser.optionNames().constFirst());
-    if (!error.isEmpty()) {
+    if (const QString error = commandLineError(parser); !error.isEmpty()) {
         QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
         return Worker::ExitUsage;
     }

@@ -227,6 +227,23 @@ QString whyNotMade(const QString &path)
     return why;
 }
 
+// Why `starter` could not start its program. Qt's words may leave out the system's reason; as a
+// start takes a few files (its redirections, a pipe), eight that cannot be opened now tell it.
+QString whyNotStarted(const QProcess &starter)
+{
+    QString reason = starter.errorString();
+    QFile probes[8];
+    for (QFile &probe : probes) {
+        probe.setFileName(QProcess::nullDevice());
+        if (!probe.open(QIODevice::ReadOnly)) {
+            if (!reason.contains(probe.errorString()))
+                reason = tr("%1 (%2)").arg(reason, probe.errorString());
+            break;
+        }
+    }
+    return reason;
+}
+
 // The holder of a lock keeps a kernel lock on the file, and QLockFile removes the file only when
 // it can take that lock: so this is true exactly when the holder is gone, however it ended. A
 // zombie or a reused pid cannot fool it, as they could a look at the pid in the file.
@@ -675,19 +692,7 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
     starter.setStandardOutputFile(log.fileName(), QIODevice::Append);
     starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
     if (!starter.startDetached(&process->pid)) {
-        // Qt's words may leave out the system's reason. Starting a process takes a few files (its
-        // redirections, a pipe): if eight cannot be opened now, that is why.
-        QString reason = starter.errorString();
-        QFile probes[8];
-        for (QFile &probe : probes) {
-            probe.setFileName(QProcess::nullDevice());
-            if (!probe.open(QIODevice::ReadOnly)) {
-                if (!reason.contains(probe.errorString()))
-                    reason = tr("%1 (%2)").arg(reason, probe.errorString());
-                break;
-            }
-        }
-        m_error = tr("Cannot start the worker %1: %2.").arg(m_program, reason);
+        m_error = tr("Cannot start the worker %1: %2.").arg(m_program, whyNotStarted(starter));
         return false;
     }
     const QString count = QString::number(m_arguments.size());
