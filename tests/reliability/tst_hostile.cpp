@@ -599,10 +599,10 @@ void tst_Hostile::tooManyOpenFilesIsNamedInTheMessage()
 
 void tst_Hostile::overLongPathIsNamedInTheMessage_data()
 {
-    // A path has at most PATH_MAX - 1 characters. To TMPDIR the app adds /APP-XXXXXX (22
-    // characters), then /host.lock (32 in all), /worker-1.XXXXXX (38), its .log (42) and .lock
-    // (43): each TMPDIR below is one character too long for one of these, and short enough for the
-    // ones before.
+    // A path has at most PATH_MAX - 1 characters. To TMPDIR the app adds /APP-XXXXXX (`folder`
+    // characters), then /host.lock, /worker-1.XXXXXX, its .log and its .lock: each TMPDIR below is
+    // one character too long for one of these, and short enough for the ones before.
+    const int folder = int(qstrlen("/" APP_NAME "-XXXXXX"));
     QTest::addColumn<int>("length"); // of TMPDIR
     QTest::addColumn<QString>("message"); // a pattern: %temp is TMPDIR, %folder the task's folder
     const QString noFolder = QStringLiteral("Cannot create a folder for the task's files in %temp: "
@@ -610,15 +610,15 @@ void tst_Hostile::overLongPathIsNamedInTheMessage_data()
                                             "folder\\.");
     const QString anyMessage = QStringLiteral(".*File name too long.*");
     QTest::newRow("TMPDIR longer than PATH_MAX") << PATH_MAX + 100 << noFolder;
-    QTest::newRow("the task's folder") << PATH_MAX - 22 << noFolder;
-    QTest::newRow("host.lock") << PATH_MAX - 32
+    QTest::newRow("the task's folder") << PATH_MAX - folder << noFolder;
+    QTest::newRow("host.lock") << PATH_MAX - folder - 10
                                << QStringLiteral("Cannot create a lock file in %folder: File name "
                                                  "too long\\.");
-    QTest::newRow("the result file") << PATH_MAX - 38 << anyMessage;
-    QTest::newRow("the worker's log") << PATH_MAX - 42
+    QTest::newRow("the result file") << PATH_MAX - folder - 16 << anyMessage;
+    QTest::newRow("the worker's log") << PATH_MAX - folder - 20
                                       << QStringLiteral("Cannot create a log file in %folder: File "
                                                         "name too long\\.");
-    QTest::newRow("the worker's lock") << PATH_MAX - 43 << anyMessage;
+    QTest::newRow("the worker's lock") << PATH_MAX - folder - 21 << anyMessage;
 }
 
 // Every failure names the system's reason; nothing lands outside TMPDIR (such as in the app's
