@@ -45,36 +45,27 @@ QLabel *newValueLabel(const char *objectName)
 void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results)
 {
     const TaskInput defaults;
-    m_task.trials = named(new QSpinBox, "trialsBox");
-    m_task.trials->setRange(1, INT_MAX);
-    m_task.trials->setGroupSeparatorShown(true);
-    m_task.trials->setValue(int(defaults.trials));
-    m_task.seed = named(new QSpinBox, "seedBox");
-    m_task.seed->setRange(0, INT_MAX);
-    m_task.seed->setValue(int(defaults.seed));
-    inputs->addRow(tr("&Trials:"), m_task.trials);
-    inputs->addRow(tr("S&eed:"), m_task.seed);
+    auto trials = named(new QSpinBox, "trialsBox");
+    trials->setRange(1, INT_MAX);
+    trials->setGroupSeparatorShown(true);
+    trials->setValue(int(defaults.trials));
+    auto seed = named(new QSpinBox, "seedBox");
+    seed->setRange(0, INT_MAX);
+    seed->setValue(int(defaults.seed));
+    inputs->addRow(tr("&Trials:"), trials);
+    inputs->addRow(tr("S&eed:"), seed);
+    auto result = newValueLabel("resultLabel");
+    results->addRow(tr("Result:"), result);
 
-    m_task.result = newValueLabel("resultLabel");
-    results->addRow(tr("Result:"), m_task.result);
-}
-
-TaskInput MainWindow::taskInput() const
-{
-    TaskInput input;
-    input.trials = quint64(m_task.trials->value());
-    input.seed = quint32(m_task.seed->value());
-    return input;
-}
-
-void MainWindow::showTaskResult(const TaskResult &result)
-{
-    m_task.result->setText(Task::describe(result));
-}
-
-void MainWindow::clearTaskResult()
-{
-    m_task.result->clear();
+    m_taskInput = [=] {
+        TaskInput input;
+        input.trials = quint64(trials->value());
+        input.seed = quint32(seed->value());
+        return input;
+    };
+    m_showTaskResult = [=](const TaskResult *shown) {
+        result->setText(shown ? Task::describe(*shown) : QString());
+    };
 }
 // ==== YOUR TASK: END =============================================================================
 
@@ -139,15 +130,16 @@ QWidget *MainWindow::createWidgets()
 QLayout *MainWindow::createBottomRow()
 {
     auto clickButton = named(new QPushButton(tr("Click &me")), "clickButton");
-    m_clicksLabel = newValueLabel("clicksLabel");
-    m_clicksLabel->setText(tr("Clicks: %1").arg(0));
-    connect(clickButton, &QPushButton::clicked, this,
-            [this] { m_clicksLabel->setText(tr("Clicks: %1").arg(++m_clicks)); });
+    auto clicksLabel = newValueLabel("clicksLabel");
+    clicksLabel->setText(tr("Clicks: %1").arg(0));
+    connect(clickButton, &QPushButton::clicked, clicksLabel, [clicksLabel, clicks = 0]() mutable {
+        clicksLabel->setText(tr("Clicks: %1").arg(++clicks));
+    });
     auto quitButton = named(new QPushButton(tr("&Quit")), "quitButton");
     connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
     auto row = new QHBoxLayout;
     row->addWidget(clickButton);
-    row->addWidget(m_clicksLabel);
+    row->addWidget(clicksLabel);
     row->addStretch();
     row->addWidget(quitButton);
     return row;
@@ -185,10 +177,10 @@ void MainWindow::start()
 {
     QList<QStringList> arguments;
     QString error;
-    if (!TaskGlue::workerArguments(taskInput(), m_workersBox->value(), &arguments, &error))
+    if (!TaskGlue::workerArguments(m_taskInput(), m_workersBox->value(), &arguments, &error))
         return m_statusLabel->setText(error);
     setRunning(true);
-    clearTaskResult();
+    m_showTaskResult(nullptr);
     m_progressBar->setValue(0);
     m_timeLabel->clear();
     m_pidsLabel->clear();
@@ -216,7 +208,7 @@ void MainWindow::showResults(const QList<QByteArray> &results, double seconds)
     QString error;
     if (!TaskGlue::combine(results, &result, &error))
         return m_statusLabel->setText(error);
-    showTaskResult(result);
+    m_showTaskResult(&result);
     m_timeLabel->setText(tr("%1 s").arg(QLocale().toString(seconds, 'f', 3)));
     m_statusLabel->setText(tr("Done."));
 }

@@ -8,29 +8,15 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 QT_BEGIN_NAMESPACE
 class QFormLayout;
-class QLayout;
 class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 QT_END_NAMESPACE
-
-// ==== YOUR TASK: BEGIN ===========================================================================
-QT_BEGIN_NAMESPACE
-class QLabel;
-class QSpinBox;
-QT_END_NAMESPACE
-
-// Your task's widgets in the window: they edit its TaskInput and show its TaskResult.
-struct TaskWidgets
-{
-    QSpinBox *trials = nullptr;
-    QSpinBox *seed = nullptr;
-    QLabel *result = nullptr;
-};
-// ==== YOUR TASK: END =============================================================================
 
 class MainWindow : public QMainWindow
 {
@@ -46,12 +32,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
-    // Your task's part of the window (mainwindow.cpp, "YOUR TASK").
-    void createTaskWidgets(QFormLayout *inputs, QFormLayout *results);
-    TaskInput taskInput() const;
-    void showTaskResult(const TaskResult &result);
-    void clearTaskResult();
-
+    void createTaskWidgets(QFormLayout *inputs, QFormLayout *results); // your task's part
     QWidget *createWidgets();
     QLayout *createBottomRow();
     void createActions();
@@ -61,18 +42,17 @@ private:
     void setRunning(bool running);
 
     Waiter m_waiter;
-    int m_clicks = 0;
-
-    TaskWidgets m_task;
-
-    QWidget *m_inputArea = nullptr; // your task's input widgets and the Workers box
+    // Made by createTaskWidgets(): the input that the task's widgets hold, and what shows a result
+    // in them (or clears them, given nullptr).
+    std::function<TaskInput()> m_taskInput;
+    std::function<void(const TaskResult *result)> m_showTaskResult;
+    QWidget *m_inputArea = nullptr; // the task's input widgets and the Workers box
     QSpinBox *m_workersBox = nullptr;
     QPushButton *m_startButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QProgressBar *m_progressBar = nullptr;
     QLabel *m_timeLabel = nullptr;
     QLabel *m_pidsLabel = nullptr;
-    QLabel *m_clicksLabel = nullptr;
     QLabel *m_statusLabel = nullptr;
 };
 

@@ -11,7 +11,6 @@
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLoggingCategory>
-#include <QMutexLocker>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -144,14 +143,17 @@ Q_LOGGING_CATEGORY(lcWorker, APP_NAME ".worker")
 // Workers write their progress and check the app's lock, and the waiter reads progress and checks
 // the workers' locks, this often: 20 moves of the bar a second, for microseconds of work a tick.
 constexpr auto PollInterval = 50ms;
-// A worker that has not taken its lock by then never will: it failed to load or died at once.
-constexpr auto StartTimeout = 10s;
-// How long the waiter gives stopped workers to exit.
-constexpr auto StopTimeout = 2s;
+constexpr auto StartTimeout = 10s; // for a worker whose pid runs but that never takes its lock
+constexpr auto StopTimeout = 2s; // for stopped workers to exit, before they are killed
 
-// A worker's files share its result file's name: NAME, NAME.lock (held by the worker all its
-// life) and NAME.log (its stdout and stderr).
+// The task's folder holds host.lock (held by the app while it wants results) and, for each worker,
+// its result file NAME, NAME.lock (held by the worker all its life) and NAME.log (its output).
+const QString HostLock = QStringLiteral("host.lock");
 const QLatin1String LockSuffix(".lock"), LogSuffix(".log");
+
+// Until the result replaces it, the result file holds the worker's progress: two numbers,
+// rewritten in place. Any result is longer: its header alone is.
+constexpr qint64 ProgressSize = 2 * sizeof(qint64);
 
 // Runs `function`; whatever it throws becomes `error`. Nothing may escape a thread.
 template<typename Function>
@@ -181,41 +183,8 @@ QString shellQuoted(const QStringList &arguments)
     return quoted.join(u' ');
 }
 
-// Until the result replaces it, the result file holds a progress record, rewritten in place. Its
-// check word tells a record from a torn read or from the start of a result.
-constexpr qint64 ProgressKey = 0x5a5a3c3c12345678;
-constexpr qint64 ProgressSize = 3 * sizeof(qint64);
-
-void writeProgress(QFile *file, qint64 done, qint64 total)
-{
-    const qint64 record[3] = {done, total, done ^ total ^ ProgressKey};
-    if (file->seek(0))
-        file->write(reinterpret_cast<const char *>(record), ProgressSize);
-    file->flush();
-}
-
-bool readProgress(QFile *file, qint64 *done, qint64 *total)
-{
-    qint64 record[3];
-    if (!file->seek(0) || file->read(reinterpret_cast<char *>(record), ProgressSize) != ProgressSize
-        || (record[0] ^ record[1] ^ ProgressKey) != record[2])
-        return false;
-    *done = record[0];
-    *total = record[1];
-    return true;
-}
-
-// A full disk makes a worker fail in ways that do not say so: the message says it.
-QString diskFullNote(const QString &file)
-{
-    const QStorageInfo disk(QFileInfo(file).path());
-    if (!disk.isValid() || disk.bytesAvailable() >= 64 * 1024)
-        return {};
-    return tr(" The disk of %1 is full (No space left on device).").arg(disk.rootPath());
-}
-
-// Why `path` cannot be made, for messages: QLockFile and a QTemporaryFile left without a name
-// do not say, a plain file that is made and written does (a full disk, a name too long...).
+// What the system says when a file cannot be made at `path` (a full disk, too many open files, a
+// name too long...): QLockFile and QTemporaryFile fail without saying why.
 QString whyNotMade(const QString &path)
 {
     QFile probe(path);
@@ -235,11 +204,8 @@ QString whyNotStarted(const QProcess &starter)
     QFile probes[8];
     for (QFile &probe : probes) {
         probe.setFileName(QProcess::nullDevice());
-        if (!probe.open(QIODevice::ReadOnly)) {
-            if (!reason.contains(probe.errorString()))
-                reason = tr("%1 (%2)").arg(reason, probe.errorString());
-            break;
-        }
+        if (!probe.open(QIODevice::ReadOnly))
+            return tr("%1 (%2)").arg(reason, probe.errorString());
     }
     return reason;
 }
@@ -253,7 +219,7 @@ bool holderGone(const QString &lockPath)
 }
 
 // Qt can neither ask about nor end a process that it started detached: startDetached() gives a
-// pid and nothing more. These two functions are the machinery's one place past Qt.
+// pid and nothing more. These functions are the machinery's one place past Qt.
 #ifdef Q_OS_WIN
 bool processRuns(qint64 pid)
 {
@@ -434,11 +400,9 @@ void Worker::addOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("worker"), tr("Run the task here, without a window.")});
     parser.addOption({QStringLiteral("result"),
-                      tr("With --worker: write the result into <file>, which must exist."),
+                      tr("With --worker: write the result into <file>, which must exist, and "
+                         "stop as soon as nobody holds host.lock beside it."),
                       QStringLiteral("file")});
-    parser.addOption({QStringLiteral("host-lock"),
-                      tr("With --worker: stop as soon as nobody holds <lock>."),
-                      QStringLiteral("lock")});
     parser.addOption({QStringLiteral("token"),
                       tr("With --worker: the word that marks the result as this run's."),
                       QStringLiteral("word")});
@@ -446,40 +410,28 @@ void Worker::addOptions(QCommandLineParser &parser)
 
 Worker::Options Worker::readOptions(const QCommandLineParser &parser)
 {
-    return {parser.value(QStringLiteral("result")), parser.value(QStringLiteral("host-lock")),
-            parser.value(QStringLiteral("token")).toUtf8()};
+    return {parser.value(QStringLiteral("result")), parser.value(QStringLiteral("token")).toUtf8()};
 }
 
 Worker::Worker(const Options &options, Job job) : m_options(options), m_job(std::move(job)) {}
 
 int Worker::exec()
 {
-    if (!m_options.resultFile.isEmpty()) {
-        m_lock = std::make_unique<QLockFile>(m_options.resultFile + LockSuffix);
-        m_lock->setStaleLockTime(0); // never give it away for its age: a task may run for days
-        // Only the file the app made: never through a symlink, never a pipe that would block.
-        const QFileInfo result(m_options.resultFile);
-        m_result.setFileName(m_options.resultFile);
-        QString why;
-        if (!m_lock->tryLock(0))
-            why = QFileInfo::exists(m_lock->fileName()) ? tr("another worker holds its lock")
-                                                        : whyNotMade(m_lock->fileName());
-        else if (result.isSymLink() || !result.isFile())
-            why = tr("it is not the regular file that the app made");
-        else if (!m_result.open(QIODevice::ReadWrite | QIODevice::ExistingOnly))
-            why = m_result.errorString();
-        if (!why.isEmpty()) {
-            qCCritical(lcWorker, "cannot use %s as its result file: %s",
-                       qUtf8Printable(m_result.fileName()), qUtf8Printable(why));
-            return ExitIoError;
-        }
-        QFile::setPermissions(m_lock->fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    }
+    if (!m_options.resultFile.isEmpty() && !openResultFile())
+        return ExitIoError;
     tick(); // a first progress record tells the waiter that this worker runs
     qCInfo(lcWorker, "pid %lld: %s", QCoreApplication::applicationPid(),
            qUtf8Printable(shellQuoted(QCoreApplication::arguments())));
     m_clock.start();
-    QThread *thread = QThread::create([this] { runJob(); });
+    QThread *thread = QThread::create([this] {
+        const auto progress = [this](qint64 done, qint64 total) {
+            m_done.store(done, std::memory_order_relaxed);
+            m_total.store(total, std::memory_order_relaxed);
+        };
+        if (!guarded([&] { m_contents.result = m_job(progress); }, &m_contents.error)
+            && m_contents.error.isEmpty())
+            m_contents.error = tr("the task failed without saying why");
+    });
     thread->setParent(this);
     connect(thread, &QThread::finished, this, &Worker::finish);
     QTimer ticker;
@@ -493,27 +445,42 @@ int Worker::exec()
     return QCoreApplication::exec();
 }
 
-void Worker::runJob()
+// Takes the worker's lock and opens the result file: only the file the app made, never through a
+// symlink, never a pipe that would block.
+bool Worker::openResultFile()
 {
-    const auto progress = [this](qint64 done, qint64 total) {
-        m_done.store(done, std::memory_order_relaxed);
-        m_total.store(total, std::memory_order_relaxed);
-    };
-    if (!guarded([&] { m_contents.result = m_job(progress); }, &m_contents.error)
-        && m_contents.error.isEmpty())
-        m_contents.error = tr("the task failed without saying why");
+    const QFileInfo result(m_options.resultFile);
+    m_hostLock = result.dir().filePath(HostLock);
+    m_lock = std::make_unique<QLockFile>(m_options.resultFile + LockSuffix);
+    m_lock->setStaleLockTime(0); // never give it away for its age: a task may run for days
+    m_result.setFileName(m_options.resultFile);
+    QString why;
+    if (!m_lock->tryLock(0))
+        why = QFileInfo::exists(m_lock->fileName()) ? tr("another worker holds its lock")
+                                                    : whyNotMade(m_lock->fileName());
+    else if (result.isSymLink() || !result.isFile())
+        why = tr("it is not the regular file that the app made");
+    else if (!m_result.open(QIODevice::ReadWrite | QIODevice::ExistingOnly))
+        why = m_result.errorString();
+    else
+        return QFile::setPermissions(m_lock->fileName(), QFile::ReadOwner | QFile::WriteOwner);
+    qCCritical(lcWorker, "cannot use %s as its result file: %s",
+               qUtf8Printable(m_result.fileName()), qUtf8Printable(why));
+    return false;
 }
 
 void Worker::tick()
 {
-    if (m_result.isOpen())
-        writeProgress(&m_result, m_done.load(std::memory_order_relaxed),
-                      m_total.load(std::memory_order_relaxed));
-    if (m_options.hostLock.isEmpty())
-        return;
-    if (!QFileInfo::exists(m_options.hostLock))
-        stopNow("the app cancelled the task or quit (a worker without --host-lock runs alone)");
-    if (QLockFile(m_options.hostLock).removeStaleLockFile()) // the app holds it no more
+    const qint64 record[2] = {m_done.load(std::memory_order_relaxed),
+                              m_total.load(std::memory_order_relaxed)};
+    if (m_result.isOpen() && m_result.seek(0)
+        && m_result.write(reinterpret_cast<const char *>(record), ProgressSize) == ProgressSize)
+        m_result.flush();
+    if (m_hostLock.isEmpty())
+        return; // a worker without --result runs alone
+    if (!QFileInfo::exists(m_hostLock))
+        stopNow("the app cancelled the task or quit");
+    if (QLockFile(m_hostLock).removeStaleLockFile()) // the app holds it no more
         stopNow("the app died", true);
 }
 
@@ -542,22 +509,19 @@ void Worker::finish()
 void Worker::stopNow(const char *why, bool appDied)
 {
     qCInfo(lcWorker, "stopping: %s", why);
-    if (m_lock) {
-        QFile::remove(m_options.resultFile);
-        QFile::remove(m_options.resultFile + LogSuffix);
-        m_lock->unlock();
-    }
+    QFile::remove(m_options.resultFile);
+    QFile::remove(m_options.resultFile + LogSuffix);
+    m_lock->unlock();
     // Every stopping worker tries to remove the task's folder, and the last one to look does. If
     // the app died, its lock is put back (free) first, so that the next Start's sweep finds a
     // folder that a worker killed in turn could not clear.
-    const QFileInfo host(m_options.hostLock);
     if (appDied)
-        QFile(host.filePath()).open(QIODevice::WriteOnly);
-    const QStringList left = host.dir().entryList(QDir::AllEntries | QDir::NoDotAndDotDot
-                                                  | QDir::Hidden | QDir::System);
-    if (left == QStringList {host.fileName()})
-        QFile::remove(host.filePath());
-    QDir().rmdir(host.path()); // only if empty
+        QFile(m_hostLock).open(QIODevice::WriteOnly);
+    QDir folder = QFileInfo(m_hostLock).dir();
+    if (folder.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)
+        == QStringList {HostLock})
+        folder.remove(HostLock);
+    folder.rmdir(folder.path()); // only if empty
     // The job's thread may be deep in work that checks no flag. _Exit ends the process now, where
     // returning from main() with that thread running would abort.
     std::_Exit(ExitHostGone);
@@ -582,7 +546,7 @@ void removeDeadTaskFolders(uint owner)
                                           .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
                                                          | QDir::NoSymLinks | QDir::Hidden);
     for (const QFileInfo &folder : folders) {
-        const QFileInfo host(folder.filePath() + QLatin1String("/host.lock"));
+        const QFileInfo host(folder.filePath() + u'/' + HostLock);
         if (!folderName.match(folder.fileName()).hasMatch() || folder.isSymLink()
             || folder.ownerId() != owner || host.isSymLink() || !host.isFile()
             || host.ownerId() != owner || !holderGone(host.filePath()))
@@ -592,10 +556,30 @@ void removeDeadTaskFolders(uint owner)
             if (fileName.match(file.fileName()).hasMatch() && !file.isSymLink())
                 dir.remove(file.fileName());
         }
-        if (QDir().rmdir(folder.filePath()))
+        if (dir.rmdir(dir.path()))
             qCInfo(lcWaiter, "removed %s, left by an app that was killed",
-                   qUtf8Printable(folder.filePath()));
+                   qUtf8Printable(dir.path()));
     }
+}
+// The last line a worker wrote to its log, for messages.
+QString lastWords(const QString &resultFile)
+{
+    QFile log(resultFile + LogSuffix);
+    QString tail;
+    if (log.open(QIODevice::ReadOnly) && log.seek(qMax<qint64>(0, log.size() - 4096)))
+        tail = QString::fromLocal8Bit(log.readAll()).trimmed();
+    if (tail.isEmpty())
+        return tr("It wrote nothing to its log.");
+    return tr("Its log ends with: %1").arg(tail.mid(tail.lastIndexOf(u'\n') + 1));
+}
+
+// A full disk makes a worker fail in ways that do not say so (its log cannot be written either).
+QString diskFullNote(const QString &file)
+{
+    const QStorageInfo disk(QFileInfo(file).path());
+    if (!disk.isValid() || disk.bytesAvailable() >= 64 * 1024)
+        return {};
+    return tr(" The disk of %1 is full (No space left on device).").arg(disk.rootPath());
 }
 } // namespace
 
@@ -606,9 +590,8 @@ struct Waiter::Process // one worker, as the waiter sees it
     std::unique_ptr<QTemporaryFile> result; // its destruction removes the file
     QByteArray token;
     qint64 pid = 0;
-    qint64 done = 0;
-    qint64 total = 0;
-    bool started = false; // it has held its lock
+    qint64 progress[2] = {0, 0}; // done, total
+    bool started = false; // it has written a first progress record, so it holds its lock
     bool exited = false; // its lock is free again
     ResultFile::Contents contents;
 };
@@ -624,7 +607,7 @@ void Waiter::run()
     std::optional<QTemporaryDir> folder;
     if (!temp.isEmpty())
         folder.emplace(temp + u'/' + FolderPrefix + QLatin1String("XXXXXX"));
-    QLockFile host(folder ? folder->filePath(QStringLiteral("host.lock")) : QString());
+    QLockFile host(folder ? folder->filePath(HostLock) : QString());
     host.setStaleLockTime(0);
     if (!folder || !folder->isValid()) {
         m_error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
@@ -635,11 +618,17 @@ void Waiter::run()
         m_error = tr("Cannot create a lock file in %1: %2.")
                           .arg(folder->path(), whyNotMade(host.fileName()));
     } else {
-        QFile::setPermissions(host.fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
         removeDeadTaskFolders(QFileInfo(folder->path()).ownerId());
         QFileSystemWatcher watcher({folder->path()}); // wakes us when a worker's lock comes or goes
-        if (startWorkers(folder->path(), host.fileName()))
+        QList<qint64> pids;
+        for (int index = 0; index < m_arguments.size() && startWorker(folder->path(), index);
+             ++index)
+            pids << m_processes.back()->pid;
+        if (pids.size() == m_arguments.size()) {
+            emit workersStarted(pids);
             loopUntil(&watcher, &Waiter::checkWorkers);
+        }
         host.unlock(); // every worker stops by itself now
         if (!loopUntil(&watcher, &Waiter::allExited,
                        std::chrono::milliseconds(StopTimeout).count()))
@@ -650,23 +639,11 @@ void Waiter::run()
     m_busy = false;
 }
 
-bool Waiter::startWorkers(const QString &folder, const QString &hostLock)
+bool Waiter::startWorker(const QString &folder, int index)
 {
-    QList<qint64> pids;
-    for (int index = 0; index < m_arguments.size(); ++index) {
-        auto process = std::make_unique<Process>();
-        if (isInterruptionRequested() || !startWorker(process.get(), folder, hostLock, index))
-            return false;
-        pids << process->pid;
-        m_processes.push_back(std::move(process));
-    }
-    emit workersStarted(pids);
-    return true;
-}
-
-bool Waiter::startWorker(Process *process, const QString &folder, const QString &hostLock,
-                         int index)
-{
+    if (isInterruptionRequested())
+        return false;
+    auto process = std::make_unique<Process>();
     process->result = std::make_unique<QTemporaryFile>(
             QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
     if (!process->result->open() || process->result->fileName().isEmpty()) { // left nameless
@@ -677,7 +654,7 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
     process->file = process->result->fileName();
     QFile log(process->file + LogSuffix); // made here to be 0600, as every file of the task
     if (!log.open(QIODevice::WriteOnly | QIODevice::NewOnly)
-        || !log.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        || !log.setPermissions(QFile::ReadOwner | QFile::WriteOwner)) {
         m_error = tr("Cannot create a log file in %1: %2.").arg(folder, log.errorString());
         return false;
     }
@@ -686,7 +663,6 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
     starter.setProgram(m_program);
     starter.setArguments(QStringList {QStringLiteral("--worker")} + m_arguments.at(index)
                          + QStringList {QStringLiteral("--result"), process->file,
-                                        QStringLiteral("--host-lock"), hostLock,
                                         QStringLiteral("--token"),
                                         QString::fromLatin1(process->token)});
     starter.setStandardOutputFile(log.fileName(), QIODevice::Append);
@@ -695,13 +671,13 @@ bool Waiter::startWorker(Process *process, const QString &folder, const QString 
         m_error = tr("Cannot start the worker %1: %2.").arg(m_program, whyNotStarted(starter));
         return false;
     }
-    const QString count = QString::number(m_arguments.size());
-    process->name = count == QLatin1String("1") ? tr("The worker (pid %1)").arg(process->pid)
-                                                : tr("Worker %1 of %2 (pid %3)")
-                                                          .arg(QString::number(index + 1), count)
-                                                          .arg(process->pid);
+    const qsizetype count = m_arguments.size();
+    process->name = count == 1
+            ? tr("The worker (pid %1)").arg(process->pid)
+            : tr("Worker %1 of %2 (pid %3)").arg(index + 1).arg(count).arg(process->pid);
     qCInfo(lcWaiter, "started %s: %s", qUtf8Printable(process->name.toLower()),
            qUtf8Printable(shellQuoted(QStringList {m_program} + starter.arguments())));
+    m_processes.push_back(std::move(process));
     return true;
 }
 
@@ -720,21 +696,19 @@ bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int 
     ticker.start(PollInterval);
     if (limit >= 0)
         QTimer::singleShot(limit, &loop, &QEventLoop::quit);
-    else
-        setCancellableLoop(&loop);
+    // The loop that cancel() quits at once; a Cancel before it is set is seen by `done` before the
+    // loop runs. Under the mutex, so that cancel() never posts to a loop that is gone: a quit
+    // still queued when the loop goes is dropped with it.
+    const auto setCancellable = [this](QEventLoop *loop) {
+        QMutexLocker locker(&m_loopMutex);
+        m_loop = loop;
+    };
+    if (limit < 0)
+        setCancellable(&loop);
     if (!(this->*done)())
         loop.exec();
-    setCancellableLoop(nullptr);
+    setCancellable(nullptr);
     return (this->*done)();
-}
-
-// The loop that cancel() quits at once; a Cancel before it is set is seen by `done` before the
-// loop runs. Under the mutex, so that cancel() never posts to a loop that is gone: a quit still
-// queued when the loop goes is dropped with it.
-void Waiter::setCancellableLoop(QEventLoop *loop)
-{
-    QMutexLocker locker(&m_loopMutex);
-    m_loop = loop;
 }
 
 // True once the task is decided: every worker delivered, one failed, or Cancel was pressed.
@@ -751,8 +725,8 @@ bool Waiter::checkWorkers()
             return true;
         }
         allDone = allDone && process->exited;
-        done += process->done;
-        total += process->total;
+        done += process->progress[0];
+        total += process->progress[1];
     }
     if (done != m_lastDone && total > 0 && !allDone)
         emit progressChanged(m_lastDone = done, total);
@@ -766,45 +740,33 @@ void Waiter::checkWorker(Process *process)
     // final once the process is gone.
     QTemporaryFile *file = process->result.get();
     const bool runs = process->started || processRuns(process->pid);
-    process->started = readProgress(file, &process->done, &process->total) || process->started
-            || file->size() > 0;
+    process->started = process->started || file->size() > 0;
+    if (file->size() == ProgressSize && file->seek(0))
+        file->read(reinterpret_cast<char *>(process->progress), ProgressSize);
     QString why;
-    process->exited = !process->started && !runs;
-    if (process->exited)
+    if (!process->started && !runs)
         m_error = tr("%1 ended before it started its task. %2")
-                          .arg(process->name, lastWords(*process));
+                          .arg(process->name, lastWords(process->file));
     else if (!process->started
              && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
         m_error = tr("%1 did not start within %2 s. %3")
                           .arg(process->name)
                           .arg(std::chrono::seconds(StartTimeout).count())
-                          .arg(lastWords(*process));
+                          .arg(lastWords(process->file));
     if (!process->started || !holderGone(process->file + LockSuffix))
         return;
     process->exited = true;
-    if (file->size() <= ProgressSize && readProgress(file, &process->done, &process->total))
+    if (file->size() <= ProgressSize)
         m_error = tr("%1 stopped without writing a result: it crashed, aborted, exited early or "
                      "was killed. %2")
-                          .arg(process->name, lastWords(*process));
+                          .arg(process->name, lastWords(process->file));
     else if (!file->seek(0) || !ResultFile::read(file, process->token, &process->contents, &why))
         m_error = tr("The result of %1 is unreadable: %2.").arg(process->name.toLower(), why);
     else if (!process->contents.error.isEmpty())
         m_error = tr("The task failed in %1: %2")
                           .arg(process->name.toLower(), process->contents.error);
     else
-        process->done = process->total; // done, whatever its last report said
-}
-
-// The last line a worker wrote to its log, for error messages.
-QString Waiter::lastWords(const Process &process) const
-{
-    QFile log(process.file + LogSuffix);
-    QString tail;
-    if (log.open(QIODevice::ReadOnly) && log.seek(qMax<qint64>(0, log.size() - 4096)))
-        tail = QString::fromLocal8Bit(log.readAll()).trimmed();
-    if (tail.isEmpty())
-        return tr("It wrote nothing to its log.");
-    return tr("Its log ends with: %1").arg(tail.mid(tail.lastIndexOf(u'\n') + 1));
+        process->progress[0] = process->progress[1]; // done, whatever its last report said
 }
 
 // True once every worker's lock is free, or gone with its files.

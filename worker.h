@@ -102,7 +102,6 @@ public:
     struct Options
     {
         QString resultFile; // the app's file for the result; empty: print the result only
-        QString hostLock; // stop as soon as nobody holds it (the app cancelled, quit or died)
         QByteArray token;
     };
     using Job = std::function<QByteArray(const Task::Progress &progress)>;
@@ -115,13 +114,14 @@ public:
     int exec();
 
 private:
-    void runJob();
+    bool openResultFile();
     void tick();
     void finish();
     [[noreturn]] void stopNow(const char *why, bool appDied = false);
 
     Options m_options;
     Job m_job;
+    QString m_hostLock; // held by the app while it wants the result
     std::unique_ptr<QLockFile> m_lock;
     QFile m_result; // holds progress records until the result replaces them
     QElapsedTimer m_clock;
@@ -158,13 +158,10 @@ protected:
 private:
     struct Process;
 
-    bool startWorkers(const QString &folder, const QString &hostLock);
-    bool startWorker(Process *process, const QString &folder, const QString &hostLock, int index);
+    bool startWorker(const QString &folder, int index);
     bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit = -1);
-    void setCancellableLoop(QEventLoop *loop);
     bool checkWorkers();
     void checkWorker(Process *process);
-    QString lastWords(const Process &process) const;
     bool allExited();
     void killStuckWorkers();
     void finish();

@@ -231,9 +231,9 @@ void tst_MainWindow::commandLineErrorsAreOneLine_data()
     QTest::newRow("--result without --worker")
             << QStringList {QStringLiteral("--result"), QStringLiteral("x")}
             << QStringLiteral("--result only works with --worker");
-    QTest::newRow("--host-lock without --worker")
-            << QStringList {QStringLiteral("--host-lock"), QStringLiteral("x")}
-            << QStringLiteral("--host-lock only works with --worker");
+    QTest::newRow("--token without --worker")
+            << QStringList {QStringLiteral("--token"), QStringLiteral("x")}
+            << QStringLiteral("--token only works with --worker");
 }
 
 // Needs no display: the app decides before it makes its QApplication. Only the app's own line

@@ -10,6 +10,7 @@
 
 #include <QBuffer>
 #include <QDataStream>
+#include <QLockFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -288,6 +289,8 @@ void tst_ResultFile::readsFilesOfTheRealWorker()
     QFile file(folder.filePath(QStringLiteral("result")));
     QVERIFY(file.open(QIODevice::WriteOnly)); // the worker writes only into a file that exists
     file.close();
+    QLockFile host(folder.filePath(QStringLiteral("host.lock"))); // the worker's app, still there
+    QVERIFY(host.tryLock(0));
 
     QProcess worker;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();

@@ -81,7 +81,7 @@ inline int logsContaining(const QString &temp, const QByteArray &text, int index
 }
 
 // Linux-only: every live process whose command line mentions `text` (the test's folder, which
-// every worker has in its --result and --host-lock). Zombies do not count: see processExists().
+// every worker has in its --result). Zombies do not count: see processExists().
 inline QList<qint64> processesMentioning(const QString &text)
 {
     const QByteArray needle = QFile::encodeName(text);
