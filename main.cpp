@@ -71,7 +71,7 @@ int main(int argc, char *argv[])
         return Worker::ExitUsage;
     }
     // The worker reads the task's options as part of its task: their errors end as its result.
-    Worker worker(Worker::readOptions(parser), [&parser](const Task::Progress &progress) {
+    Worker worker(parser, [&parser](const Task::Progress &progress) {
         return TaskGlue::run(parser, progress);
     });
     return worker.exec();

@@ -7,7 +7,6 @@
 #include <QCoreApplication>
 #include <QDataStream>
 #include <QDir>
-#include <QEventLoop>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLoggingCategory>
@@ -196,20 +195,6 @@ QString whyNotMade(const QString &path)
     return why;
 }
 
-// Why `starter` could not start its program. Qt's words may leave out the system's reason; as a
-// start takes a few files (its redirections, a pipe), eight that cannot be opened now tell it.
-QString whyNotStarted(const QProcess &starter)
-{
-    QString reason = starter.errorString();
-    QFile probes[8];
-    for (QFile &probe : probes) {
-        probe.setFileName(QProcess::nullDevice());
-        if (!probe.open(QIODevice::ReadOnly))
-            return tr("%1 (%2)").arg(reason, probe.errorString());
-    }
-    return reason;
-}
-
 // The holder of a lock keeps a kernel lock on the file, and QLockFile removes the file only when
 // it can take that lock: so this is true exactly when the holder is gone, however it ended. A
 // zombie or a reused pid cannot fool it, as they could a look at the pid in the file.
@@ -322,39 +307,13 @@ bool TaskGlue::combine(const QList<QByteArray> &results, TaskResult *result, QSt
 
 // ---- The result file ----------------------------------------------------------------------------
 
-namespace {
-enum Status : quint8 { Succeeded = 1, Failed = 2 };
-
-// Why the header says that a file is not a result of this worker, or nothing.
-QString headerError(QDataStream &in, const QByteArray &token, ResultFile::Contents *contents)
-{
-    quint32 magic = 0;
-    quint16 version = 0;
-    if ((in >> magic >> version).status() != QDataStream::Ok)
-        return tr("the file is empty or cut short");
-    if (magic != ResultFile::Magic)
-        return tr("it is not a result file of this program");
-    if (version != ResultFile::FormatVersion)
-        return tr("it has format version %1, and this program reads %2")
-                .arg(version)
-                .arg(ResultFile::FormatVersion);
-    if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
-        return tr("it is a result of another run"); // known before any of its result is read
-    return {};
-}
-} // namespace
-
 bool ResultFile::write(QIODevice *device, const Contents &contents)
 {
     QDataStream out(device);
     out.setVersion(StreamVersion);
-    out << Magic << FormatVersion << contents.token;
-    if (contents.error.isEmpty()) {
-        out << quint8(Succeeded) << qint64(contents.result.size());
-        out.writeRawData(contents.result.constData(), contents.result.size());
-    } else {
-        out << quint8(Failed) << contents.error;
-    }
+    out << Magic << FormatVersion << contents.token << contents.error
+        << qint64(contents.result.size());
+    out.writeRawData(contents.result.constData(), contents.result.size());
     return out.status() == QDataStream::Ok;
 }
 
@@ -364,27 +323,30 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
     QDataStream in(device);
     in.setVersion(StreamVersion);
     *contents = {};
-    *error = headerError(in, token, contents);
+    error->clear();
+    quint32 magic = 0;
+    quint16 version = 0;
+    qint64 size = -1;
+    if ((in >> magic >> version).status() != QDataStream::Ok)
+        *error = tr("the file is empty or cut short");
+    else if (magic != Magic)
+        *error = tr("it is not a result file of this program");
+    else if (version != FormatVersion)
+        *error = tr("it has format version %1, and this program reads %2")
+                         .arg(version)
+                         .arg(FormatVersion);
+    else if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
+        *error = tr("it is a result of another run"); // known before any of its result is read
+    // A length is trusted only once its bytes are there (QDataStream reads a long error in 1 MiB
+    // steps). The result is allocated exactly, and one too big for memory is an error, not a crash.
+    else if ((in >> contents->error >> size).status() == QDataStream::Ok
+             && (size < 0 || size > device->bytesAvailable()))
+        in.setStatus(QDataStream::ReadPastEnd);
+    else if (in.status() == QDataStream::Ok
+             && guarded([&] { contents->result = QByteArray(size, Qt::Uninitialized); }, error))
+        in.readRawData(contents->result.data(), size);
     if (!error->isEmpty())
         return false;
-    quint8 status = 0;
-    qint64 size = -1;
-    in >> status;
-    if (status == Succeeded)
-        in >> size;
-    // A length is trusted only once its bytes are there. The result is allocated exactly (resize()
-    // may reserve twice as much), and one too big for memory is an error, not a crash.
-    if (size >= 0 && size <= device->bytesAvailable()) {
-        if (!guarded([&] { contents->result = QByteArray(size, Qt::Uninitialized); }, error))
-            return false;
-        in.readRawData(contents->result.data(), size);
-    } else if (status == Failed) {
-        in >> contents->error; // read in 1 MiB steps: a bad length costs little
-        if (contents->error.isEmpty())
-            contents->error = tr("it failed without saying why");
-    } else if (in.status() == QDataStream::Ok) {
-        in.setStatus(status == Succeeded ? QDataStream::ReadPastEnd : QDataStream::ReadCorruptData);
-    }
     if (in.status() == QDataStream::ReadPastEnd)
         *error = tr("the file is cut short");
     else if (in.status() != QDataStream::Ok)
@@ -408,21 +370,16 @@ void Worker::addOptions(QCommandLineParser &parser)
                       QStringLiteral("word")});
 }
 
-Worker::Options Worker::readOptions(const QCommandLineParser &parser)
-{
-    return {parser.value(QStringLiteral("result")), parser.value(QStringLiteral("token")).toUtf8()};
-}
-
-Worker::Worker(const Options &options, Job job) : m_options(options), m_job(std::move(job)) {}
+Worker::Worker(const QCommandLineParser &parser, Job job)
+    : m_resultFile(parser.value(QStringLiteral("result"))),
+      m_token(parser.value(QStringLiteral("token")).toUtf8()), m_job(std::move(job))
+{}
 
 int Worker::exec()
 {
-    if (!m_options.resultFile.isEmpty() && !openResultFile())
+    if (!m_resultFile.isEmpty() && !openResultFile())
         return ExitIoError;
     tick(); // a first progress record tells the waiter that this worker runs
-    qCInfo(lcWorker, "pid %lld: %s", QCoreApplication::applicationPid(),
-           qUtf8Printable(shellQuoted(QCoreApplication::arguments())));
-    m_clock.start();
     QThread *thread = QThread::create([this] {
         const auto progress = [this](qint64 done, qint64 total) {
             m_done.store(done, std::memory_order_relaxed);
@@ -449,11 +406,11 @@ int Worker::exec()
 // symlink, never a pipe that would block.
 bool Worker::openResultFile()
 {
-    const QFileInfo result(m_options.resultFile);
+    const QFileInfo result(m_resultFile);
     m_hostLock = result.dir().filePath(HostLock);
-    m_lock = std::make_unique<QLockFile>(m_options.resultFile + LockSuffix);
+    m_lock = std::make_unique<QLockFile>(m_resultFile + LockSuffix);
     m_lock->setStaleLockTime(0); // never give it away for its age: a task may run for days
-    m_result.setFileName(m_options.resultFile);
+    m_result.setFileName(m_resultFile);
     QString why;
     if (!m_lock->tryLock(0))
         why = QFileInfo::exists(m_lock->fileName()) ? tr("another worker holds its lock")
@@ -488,12 +445,10 @@ void Worker::finish()
 {
     tick(); // a result for an app that is gone would be left behind
     int exitCode = m_contents.error.isEmpty() ? ExitOk : ExitTaskFailed;
-    if (exitCode == ExitOk)
-        qCInfo(lcWorker, "finished in %.3f s", double(m_clock.nsecsElapsed()) / 1e9);
-    else
+    if (exitCode != ExitOk)
         qCCritical(lcWorker, "the task failed: %s", qUtf8Printable(m_contents.error));
     if (m_lock) {
-        m_contents.token = m_options.token;
+        m_contents.token = m_token;
         if (!m_result.resize(0) || !m_result.seek(0) || !ResultFile::write(&m_result, m_contents)
             || !m_result.flush()) {
             qCCritical(lcWorker, "cannot write the result to %s: %s",
@@ -509,8 +464,8 @@ void Worker::finish()
 void Worker::stopNow(const char *why, bool appDied)
 {
     qCInfo(lcWorker, "stopping: %s", why);
-    QFile::remove(m_options.resultFile);
-    QFile::remove(m_options.resultFile + LogSuffix);
+    QFile::remove(m_resultFile);
+    QFile::remove(m_resultFile + LogSuffix);
     m_lock->unlock();
     // Every stopping worker tries to remove the task's folder, and the last one to look does. If
     // the app died, its lock is put back (free) first, so that the next Start's sweep finds a
@@ -561,6 +516,20 @@ void removeDeadTaskFolders(uint owner)
                    qUtf8Printable(dir.path()));
     }
 }
+
+// Why `starter` could not start its program. Qt's words may leave out the system's reason; as a
+// start takes a few files (its redirections, a pipe), eight that cannot be opened now tell it.
+QString whyNotStarted(const QProcess &starter)
+{
+    QFile probes[8];
+    for (QFile &probe : probes) {
+        probe.setFileName(QProcess::nullDevice());
+        if (!probe.open(QIODevice::ReadOnly))
+            return tr("%1 (%2)").arg(starter.errorString(), probe.errorString());
+    }
+    return starter.errorString();
+}
+
 // The last line a worker wrote to its log, for messages.
 QString lastWords(const QString &resultFile)
 {
@@ -607,42 +576,45 @@ void Waiter::run()
     std::optional<QTemporaryDir> folder;
     if (!temp.isEmpty())
         folder.emplace(temp + u'/' + FolderPrefix + QLatin1String("XXXXXX"));
-    QLockFile host(folder ? folder->filePath(HostLock) : QString());
-    host.setStaleLockTime(0);
-    if (!folder || !folder->isValid()) {
+    if (folder && folder->isValid())
+        runIn(folder->path());
+    else
         m_error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
                      "writable folder.")
                           .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
                                folder ? folder->errorString() : tr("there is no such folder"));
-    } else if (!host.tryLock(0)) { // the workers run while this thread holds it
-        m_error = tr("Cannot create a lock file in %1: %2.")
-                          .arg(folder->path(), whyNotMade(host.fileName()));
-    } else {
-        QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
-        removeDeadTaskFolders(QFileInfo(folder->path()).ownerId());
-        QFileSystemWatcher watcher({folder->path()}); // wakes us when a worker's lock comes or goes
-        QList<qint64> pids;
-        for (int index = 0; index < m_arguments.size() && startWorker(folder->path(), index);
-             ++index)
-            pids << m_processes.back()->pid;
-        if (pids.size() == m_arguments.size()) {
-            emit workersStarted(pids);
-            loopUntil(&watcher, &Waiter::checkWorkers);
-        }
-        host.unlock(); // every worker stops by itself now
-        if (!loopUntil(&watcher, &Waiter::allExited,
-                       std::chrono::milliseconds(StopTimeout).count()))
-            killStuckWorkers();
-    }
     finish();
     m_processes.clear(); // removes the result files; the folder goes with `folder`
     m_busy = false;
 }
 
+void Waiter::runIn(const QString &folder)
+{
+    QLockFile host(folder + u'/' + HostLock);
+    host.setStaleLockTime(0);
+    if (!host.tryLock(0)) { // the workers run while this thread holds it
+        m_error =
+                tr("Cannot create a lock file in %1: %2.").arg(folder, whyNotMade(host.fileName()));
+        return;
+    }
+    QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
+    removeDeadTaskFolders(QFileInfo(folder).ownerId());
+    QFileSystemWatcher watcher({folder}); // wakes the loop when a worker's lock comes or goes
+    QList<qint64> pids;
+    while (pids.size() < m_arguments.size() && !isInterruptionRequested()
+           && startWorker(folder, int(pids.size())))
+        pids << m_processes.back()->pid;
+    if (pids.size() == m_arguments.size()) {
+        emit workersStarted(pids);
+        loopUntil(&watcher, &Waiter::checkWorkers);
+    }
+    host.unlock(); // every worker stops by itself now
+    if (!loopUntil(&watcher, &Waiter::allExited, QDeadlineTimer(StopTimeout)))
+        killStuckWorkers();
+}
+
 bool Waiter::startWorker(const QString &folder, int index)
 {
-    if (isInterruptionRequested())
-        return false;
     auto process = std::make_unique<Process>();
     process->result = std::make_unique<QTemporaryFile>(
             QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
@@ -681,33 +653,21 @@ bool Waiter::startWorker(const QString &folder, int index)
     return true;
 }
 
-// Runs an event loop until `done` is true, woken by the folder's changes and a timer, and by
-// cancel() when `limit` is -1. False if `limit` ms ran out first.
-bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit)
+// Runs the thread's event loop until `done` is true, looking each time the folder changes and
+// every PollInterval. cancel() quits the loop, even one yet to start (QThread::exec() then returns
+// at once), and `done` says whether that ends the wait.
+bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), QDeadlineTimer deadline)
 {
-    QEventLoop loop;
-    const auto check = [&] {
-        if ((this->*done)())
-            loop.quit();
-    };
     QTimer ticker;
-    connect(&ticker, &QTimer::timeout, &loop, check);
-    connect(watcher, &QFileSystemWatcher::directoryChanged, &loop, check);
-    ticker.start(PollInterval);
-    if (limit >= 0)
-        QTimer::singleShot(limit, &loop, &QEventLoop::quit);
-    // The loop that cancel() quits at once; a Cancel before it is set is seen by `done` before the
-    // loop runs. Under the mutex, so that cancel() never posts to a loop that is gone: a quit
-    // still queued when the loop goes is dropped with it.
-    const auto setCancellable = [this](QEventLoop *loop) {
-        QMutexLocker locker(&m_loopMutex);
-        m_loop = loop;
+    const auto check = [&] {
+        if ((this->*done)() || deadline.hasExpired())
+            quit();
     };
-    if (limit < 0)
-        setCancellable(&loop);
-    if (!(this->*done)())
-        loop.exec();
-    setCancellable(nullptr);
+    connect(&ticker, &QTimer::timeout, &ticker, check);
+    connect(watcher, &QFileSystemWatcher::directoryChanged, &ticker, check);
+    ticker.start(PollInterval);
+    while (!(this->*done)() && !deadline.hasExpired())
+        exec();
     return (this->*done)();
 }
 
@@ -859,7 +819,5 @@ bool Waiter::start(const QList<QStringList> &workerArguments)
 void Waiter::cancel()
 {
     requestInterruption();
-    QMutexLocker locker(&m_loopMutex);
-    if (m_loop)
-        QMetaObject::invokeMethod(m_loop, &QEventLoop::quit, Qt::QueuedConnection);
+    quit(); // wakes the waiting loop at once
 }

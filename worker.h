@@ -4,10 +4,10 @@
 #ifndef WORKER_H
 #define WORKER_H
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLockFile>
-#include <QMutex>
 #include <QStringList>
 #include <QThread>
 
@@ -19,7 +19,6 @@
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 class QDataStream;
-class QEventLoop;
 class QFileSystemWatcher;
 QT_END_NAMESPACE
 
@@ -78,7 +77,7 @@ bool combine(const QList<QByteArray> &results, TaskResult *result, QString *erro
 // trusts nothing in it: a truncated, corrupt or foreign file becomes one clear error.
 namespace ResultFile {
 constexpr quint32 Magic = 0x4C545232; // "LTR2"
-constexpr quint16 FormatVersion = 2;
+constexpr quint16 FormatVersion = 3;
 constexpr int StreamVersion = 20; // QDataStream::Qt_6_0, pinned: old and new Qt agree
 
 struct Contents
@@ -99,18 +98,11 @@ class Worker : public QObject
     Q_OBJECT
 
 public:
-    struct Options
-    {
-        QString resultFile; // the app's file for the result; empty: print the result only
-        QByteArray token;
-    };
     using Job = std::function<QByteArray(const Task::Progress &progress)>;
     enum ExitCode { ExitOk, ExitUsage, ExitTaskFailed, ExitHostGone, ExitIoError };
 
-    static void addOptions(QCommandLineParser &parser);
-    static Options readOptions(const QCommandLineParser &parser);
-
-    Worker(const Options &options, Job job);
+    static void addOptions(QCommandLineParser &parser); // --worker, --result, --token
+    Worker(const QCommandLineParser &parser, Job job);
     int exec();
 
 private:
@@ -119,7 +111,8 @@ private:
     void finish();
     [[noreturn]] void stopNow(const char *why, bool appDied = false);
 
-    Options m_options;
+    QString m_resultFile; // the app's file for the result; empty: print the result only
+    QByteArray m_token; // the waiter's word for this worker, written with the result
     Job m_job;
     QString m_hostLock; // held by the app while it wants the result
     std::unique_ptr<QLockFile> m_lock;
@@ -158,8 +151,10 @@ protected:
 private:
     struct Process;
 
+    void runIn(const QString &folder);
     bool startWorker(const QString &folder, int index);
-    bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), int limit = -1);
+    bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(),
+                   QDeadlineTimer deadline = QDeadlineTimer::Forever);
     bool checkWorkers();
     void checkWorker(Process *process);
     bool allExited();
@@ -169,8 +164,6 @@ private:
     QString m_program;
     QList<QStringList> m_arguments; // set before each start(), read by run() only
     std::atomic<bool> m_busy {false}; // from start() to the end of run()
-    QMutex m_loopMutex;
-    QEventLoop *m_loop = nullptr; // the loop that watches the workers, for cancel() to quit
     // One task's state, touched by run() on the waiter thread only.
     std::vector<std::unique_ptr<Process>> m_processes;
     QString m_error;

@@ -62,8 +62,8 @@ Reading decode(QByteArray bytes, const QByteArray &token = Token)
 }
 
 // A file written by hand: the header with `token`, then whatever `fields` streams. The layout
-// after the token: a status byte (1 succeeded, 2 failed), then a qint64 size and the result's
-// bytes, or the error as a QString.
+// after the token: the error as a QString (empty if the task succeeded), then a qint64 size and
+// the result's bytes.
 template<typename Fields>
 QByteArray handMade(const QByteArray &token, Fields fields)
 {
@@ -75,8 +75,6 @@ QByteArray handMade(const QByteArray &token, Fields fields)
     return bytes;
 }
 
-constexpr quint8 Succeeded = 1;
-constexpr quint8 Failed = 2;
 constexpr quint32 FourGiB = 0xfffffff0; // a length that no file here has the bytes for
 } // namespace
 
@@ -88,7 +86,6 @@ private slots:
     void readsBackAResult_data();
     void readsBackAResult();
     void readsBackAnError();
-    void failureWithoutWordsStillSaysWhy();
     void rejectsAResultOfAnotherRunBeforeItsPayload();
     void rejectsEveryTruncation_data();
     void rejectsEveryTruncation();
@@ -131,14 +128,6 @@ void tst_ResultFile::readsBackAnError()
     QVERIFY(reading.contents.result.isEmpty());
 }
 
-void tst_ResultFile::failureWithoutWordsStillSaysWhy()
-{
-    const Reading reading =
-            decode(handMade(Token, [](QDataStream &out) { out << Failed << QString(); }));
-    QVERIFY2(reading.ok, qPrintable(reading.error));
-    QVERIFY(!reading.contents.error.isEmpty()); // the waiter treats an empty error as success
-}
-
 void tst_ResultFile::rejectsAResultOfAnotherRunBeforeItsPayload()
 {
     const QByteArray other = "another-run";
@@ -152,7 +141,7 @@ void tst_ResultFile::rejectsAResultOfAnotherRunBeforeItsPayload()
 
     // Whatever follows a foreign token, even a length no file has, is never looked at.
     const QByteArray hugeForeign =
-            handMade(other, [](QDataStream &out) { out << Succeeded << qint64(FourGiB); });
+            handMade(other, [](QDataStream &out) { out << QString() << qint64(FourGiB); });
     const Reading huge = decode(hugeForeign);
     QVERIFY(!huge.ok);
     QVERIFY2(huge.error.contains(QLatin1String("another run")), qPrintable(huge.error));
@@ -189,9 +178,6 @@ void tst_ResultFile::rejectsDamagedFiles_data()
     otherMagic[3] = '1'; // "LTR1", the format of older versions of this program
     QByteArray otherVersion = whole;
     otherVersion[5] = char(ResultFile::FormatVersion + 1);
-    const auto status = [](quint8 value) {
-        return handMade(Token, [=](QDataStream &out) { out << value << qint64(0); });
-    };
     QByteArray hugeToken;
     {
         QDataStream out(&hugeToken, QIODevice::WriteOnly);
@@ -209,27 +195,24 @@ void tst_ResultFile::rejectsDamagedFiles_data()
     QTest::newRow("other format version")
             << otherVersion
             << QStringLiteral("format version %1").arg(ResultFile::FormatVersion + 1);
-    QTest::newRow("status 0") << status(0) << QStringLiteral("corrupt");
-    QTest::newRow("status 3") << status(3) << QStringLiteral("corrupt");
-    QTest::newRow("status 255") << status(255) << QStringLiteral("corrupt");
     QTest::newRow("4 GiB token") << hugeToken << cutShort;
     QTest::newRow("4 GiB error") << handMade(Token, [](QDataStream &out) {
-        out << Failed << FourGiB;
+        out << FourGiB;
         out.writeRawData("\0w\0h\0y", 6);
     }) << cutShort;
     QTest::newRow("4 GiB result") << handMade(Token, [](QDataStream &out) {
-        out << Succeeded << qint64(FourGiB);
+        out << QString() << qint64(FourGiB);
         out.writeRawData("result", 6);
     }) << cutShort;
     QTest::newRow("result size above the file") << handMade(Token, [](QDataStream &out) {
-        out << Succeeded << qint64(7);
+        out << QString() << qint64(7);
         out.writeRawData("result", 6);
     }) << cutShort;
     QTest::newRow("negative result size")
-            << handMade(Token, [](QDataStream &out) { out << Succeeded << qint64(-1); })
+            << handMade(Token, [](QDataStream &out) { out << QString() << qint64(-1); })
             << cutShort;
     QTest::newRow("odd error length") << handMade(Token, [](QDataStream &out) {
-        out << Failed << quint32(3);
+        out << quint32(3);
         out.writeRawData("abc", 3);
     }) << QStringLiteral("corrupt");
     QTest::newRow("a byte after the result") << whole + '\0' << QStringLiteral("unexpected bytes");

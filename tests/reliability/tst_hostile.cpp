@@ -127,7 +127,7 @@ int runThrowingWorker(int argc, char *argv[])
     Worker::addOptions(parser);
     Task::addOptions(parser); // the window passes the task's options; this program ignores them
     parser.process(app);
-    Worker worker(Worker::readOptions(parser), [](const Task::Progress &) -> QByteArray {
+    Worker worker(parser, [](const Task::Progress &) -> QByteArray {
         throw std::runtime_error(qgetenv("HOSTILE_THROW").toStdString());
     });
     return worker.exec();

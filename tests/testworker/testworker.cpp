@@ -80,13 +80,14 @@ QByteArray defaultResult()
 }
 
 // Writes a broken result file where the real one goes, then exits as a worker that wrote it would.
-[[noreturn]] void writeBroken(const QByteArray &mode, const Worker::Options &options)
+[[noreturn]] void writeBroken(const QByteArray &mode, const QCommandLineParser &parser)
 {
-    QFile file(options.resultFile);
+    QFile file(parser.value(QStringLiteral("result")));
+    const QByteArray token = parser.value(QStringLiteral("token")).toUtf8();
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
         std::_Exit(Worker::ExitIoError);
     ResultFile::Contents contents;
-    contents.token = options.token;
+    contents.token = token;
     contents.result = defaultResult();
     if (mode == "garbage") {
         file.write("This is not a result file.\n");
@@ -100,12 +101,11 @@ QByteArray defaultResult()
         QDataStream out(&file);
         out.setVersion(ResultFile::StreamVersion);
         const bool version = mode == "version";
-        out << ResultFile::Magic << quint16(ResultFile::FormatVersion + (version ? 1 : 0))
-            << options.token;
+        out << ResultFile::Magic << quint16(ResultFile::FormatVersion + (version ? 1 : 0)) << token;
         if (mode == "hugelength")
-            out << quint8(2) << quint32(0xfffffff0); // a failure whose error is 4 GiB, and no error
+            out << quint32(0xfffffff0); // an error of 4 GiB, and no error
         else if (mode == "hugeresult")
-            out << quint8(1) << (qint64(1) << 40); // a result of 1 TiB, and no result
+            out << QString() << (qint64(1) << 40); // a result of 1 TiB, and no result
     }
     file.close();
     std::_Exit(Worker::ExitOk);
@@ -120,7 +120,7 @@ void stamp()
     file.write(QByteArray::number(qint64(std::chrono::nanoseconds(now).count())));
 }
 
-QByteArray job(const QByteArray &mode, const Worker::Options &options,
+QByteArray job(const QByteArray &mode, const QCommandLineParser &parser,
                const Task::Progress &progress)
 {
     const int millis = env("TESTWORKER_MILLIS", "200").toInt();
@@ -166,7 +166,7 @@ QByteArray job(const QByteArray &mode, const Worker::Options &options,
     if (mode == "garbage" || mode == "truncated" || mode == "version" || mode == "hugelength"
         || mode == "hugeresult" || mode == "foreign")
         QMetaObject::invokeMethod(
-                QCoreApplication::instance(), [&] { writeBroken(mode, options); },
+                QCoreApplication::instance(), [&] { writeBroken(mode, parser); },
                 Qt::BlockingQueuedConnection);
     return defaultResult();
 }
@@ -180,13 +180,12 @@ int main(int argc, char *argv[])
     Worker::addOptions(parser);
     Task::addOptions(parser); // the window passes the task's options; this program ignores them
     parser.process(app);
-    const Worker::Options options = Worker::readOptions(parser);
     const QByteArray mode = pickMode();
     if (mode == "early") {
         say("exiting with code 127 before the worker machinery starts");
         return 127;
     }
-    Worker worker(options,
-                  [&](const Task::Progress &progress) { return job(mode, options, progress); });
+    Worker worker(parser,
+                  [&](const Task::Progress &progress) { return job(mode, parser, progress); });
     return worker.exec();
 }
