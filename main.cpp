@@ -15,19 +15,19 @@
 #endif
 
 namespace {
-#ifdef Q_OS_WIN
-// A GUI program (WIN32_EXECUTABLE) has no console. Run from one, it attaches to it, so that
-// `--worker` prints there; what the app starts has none to attach to, and opens none.
+// A GUI program (WIN32_EXECUTABLE) has no console on Windows. Run from one, it attaches to it, so
+// that `--worker` prints there; what the app starts has none to attach to, and opens none.
 void useParentConsole()
 {
+#ifdef Q_OS_WIN
     if (AttachConsole(ATTACH_PARENT_PROCESS)) {
         if (!GetStdHandle(STD_OUTPUT_HANDLE)) // not redirected to a file
             std::freopen("CONOUT$", "w", stdout);
         if (!GetStdHandle(STD_ERROR_HANDLE))
             std::freopen("CONOUT$", "w", stderr);
     }
-}
 #endif
+}
 
 // What is wrong with a command line that Qt's parser took: the window takes no options.
 QString commandLineError(const QCommandLineParser &parser)
@@ -52,11 +52,7 @@ int main(int argc, char *argv[])
         mainWindow.show();
         return app.exec();
     }
-
-    // A worker, --help or --version: no window, so no display needed.
-#ifdef Q_OS_WIN
-    useParentConsole();
-#endif
+    useParentConsole(); // a worker, --help or --version: no window, so no display needed
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate(
@@ -71,8 +67,7 @@ int main(int argc, char *argv[])
         return Worker::ExitUsage;
     }
     // The worker reads the task's options as part of its task: their errors end as its result.
-    Worker worker(parser, [&parser](const Task::Progress &progress) {
-        return TaskGlue::run(parser, progress);
-    });
+    Worker worker(parser,
+                  [&](const Task::Progress &progress) { return TaskGlue::run(parser, progress); });
     return worker.exec();
 }

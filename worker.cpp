@@ -139,9 +139,7 @@ namespace {
 Q_LOGGING_CATEGORY(lcWaiter, APP_NAME ".waiter")
 Q_LOGGING_CATEGORY(lcWorker, APP_NAME ".worker")
 
-// Workers write their progress and check the app's lock, and the waiter reads progress and checks
-// the workers' locks, this often: 20 moves of the bar a second, for microseconds of work a tick.
-constexpr auto PollInterval = 50ms;
+constexpr auto PollInterval = 50ms; // 20 moves of the progress bar a second, microseconds of work
 constexpr auto StartTimeout = 10s; // for a worker whose pid runs but that never takes its lock
 constexpr auto StopTimeout = 2s; // for stopped workers to exit, before they are killed
 
@@ -151,7 +149,7 @@ const QString HostLock = QStringLiteral("host.lock");
 const QLatin1String LockSuffix(".lock"), LogSuffix(".log");
 
 // Until the result replaces it, the result file holds the worker's progress: two numbers,
-// rewritten in place. Any result is longer: its header alone is.
+// rewritten in place. A result is longer: its header alone is.
 constexpr qint64 ProgressSize = 2 * sizeof(qint64);
 
 // Runs `function`; whatever it throws becomes `error`. Nothing may escape a thread.
@@ -195,9 +193,8 @@ QString whyNotMade(const QString &path)
     return why;
 }
 
-// The holder of a lock keeps a kernel lock on the file, and QLockFile removes the file only when
-// it can take that lock: so this is true exactly when the holder is gone, however it ended. A
-// zombie or a reused pid cannot fool it, as they could a look at the pid in the file.
+// QLockFile removes a lock file only when it can take the kernel lock that its holder keeps: so
+// this is true exactly when the holder is gone, however it ended, whatever became of its pid.
 bool holderGone(const QString &lockPath)
 {
     return !QFileInfo::exists(lockPath) || QLockFile(lockPath).removeStaleLockFile();
@@ -215,17 +212,13 @@ bool processRuns(qint64 pid)
     return runs;
 }
 
-void killProcess(qint64 pid)
+// Kills `pid` if it is still the worker that holds its lock (`holdsLock`) or has `token`.
+void killWorker(qint64 pid, bool holdsLock, const QByteArray &)
 {
-    if (const HANDLE process = OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid))) {
+    if (const HANDLE process = holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : 0) {
         TerminateProcess(process, 1);
         CloseHandle(process);
     }
-}
-
-bool runsWithToken(qint64, const QByteArray &)
-{
-    return false; // unknown: only a worker that holds its lock is ended
 }
 #else
 bool processRuns(qint64 pid)
@@ -239,17 +232,15 @@ bool processRuns(qint64 pid)
     return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
 }
 
-void killProcess(qint64 pid)
-{
-    ::kill(pid_t(pid), SIGKILL);
-}
-
-// Whether `pid` is still the worker that was given `token` (Linux; elsewhere it is unknown).
-bool runsWithToken(qint64 pid, const QByteArray &token)
+// Kills `pid` if it is still the worker that holds its lock (`holdsLock`) or, on Linux, whose
+// command line has its `token`; elsewhere a worker stopped before its lock ends once it runs.
+void killWorker(qint64 pid, bool holdsLock, const QByteArray &token)
 {
     QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(pid));
-    return commandLine.open(QIODevice::ReadOnly)
-            && commandLine.readAll().contains(QByteArray("--token") + '\0' + token + '\0');
+    if (holdsLock
+        || (commandLine.open(QIODevice::ReadOnly)
+            && commandLine.readAll().contains(QByteArray("--token") + '\0' + token + '\0')))
+        ::kill(pid_t(pid), SIGKILL);
 }
 #endif
 } // namespace
@@ -337,8 +328,8 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
                          .arg(FormatVersion);
     else if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
         *error = tr("it is a result of another run"); // known before any of its result is read
-    // A length is trusted only once its bytes are there (QDataStream reads a long error in 1 MiB
-    // steps). The result is allocated exactly, and one too big for memory is an error, not a crash.
+    // A length is trusted only once its bytes are there (QDataStream reads a string in 1 MiB
+    // steps); the result is allocated exactly, and one too big for memory is an error, not a crash.
     else if ((in >> contents->error >> size).status() == QDataStream::Ok
              && (size < 0 || size > device->bytesAvailable()))
         in.setStatus(QDataStream::ReadPastEnd);
@@ -467,9 +458,8 @@ void Worker::stopNow(const char *why, bool appDied)
     QFile::remove(m_resultFile);
     QFile::remove(m_resultFile + LogSuffix);
     m_lock->unlock();
-    // Every stopping worker tries to remove the task's folder, and the last one to look does. If
-    // the app died, its lock is put back (free) first, so that the next Start's sweep finds a
-    // folder that a worker killed in turn could not clear.
+    // Every stopping worker tries to remove the task's folder. If the app died, its lock is put
+    // back (free), so that the next Start's sweep finds a folder that a killed worker left.
     if (appDied)
         QFile(m_hostLock).open(QIODevice::WriteOnly);
     QDir folder = QFileInfo(m_hostLock).dir();
@@ -477,8 +467,7 @@ void Worker::stopNow(const char *why, bool appDied)
         == QStringList {HostLock})
         folder.remove(HostLock);
     folder.rmdir(folder.path()); // only if empty
-    // The job's thread may be deep in work that checks no flag. _Exit ends the process now, where
-    // returning from main() with that thread running would abort.
+    // The job's thread may be deep in work that checks no flag: returning from main() would abort.
     std::_Exit(ExitHostGone);
 }
 
@@ -487,10 +476,9 @@ void Worker::stopNow(const char *why, bool appDied)
 namespace {
 const QString FolderPrefix = QStringLiteral(APP_NAME "-");
 
-// Task folders of apps that were killed. TMPDIR is shared and hostile, so only a folder that is
-// provably this app's and provably dead is touched: the exact name QTemporaryDir gave it, a real
-// directory (never a symlink) owned by this user (`owner`), with a host.lock that is a regular
-// file nobody holds. Even then only files of this app's own names go, then the empty folder.
+// Task folders of killed apps. TMPDIR is hostile: only a folder that is provably this app's and
+// dead is touched (its exact name, a real directory owned by `owner`, a regular host.lock nobody
+// holds), and only files of this app's own names in it go, then the empty folder.
 void removeDeadTaskFolders(uint owner)
 {
     static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
@@ -517,8 +505,7 @@ void removeDeadTaskFolders(uint owner)
     }
 }
 
-// Why `starter` could not start its program. Qt's words may leave out the system's reason; as a
-// start takes a few files (its redirections, a pipe), eight that cannot be opened now tell it.
+// Qt's words may leave out the system's reason; a start takes a few files (redirections, a pipe).
 QString whyNotStarted(const QProcess &starter)
 {
     QFile probes[8];
@@ -542,7 +529,7 @@ QString lastWords(const QString &resultFile)
     return tr("Its log ends with: %1").arg(tail.mid(tail.lastIndexOf(u'\n') + 1));
 }
 
-// A full disk makes a worker fail in ways that do not say so (its log cannot be written either).
+// A full disk makes a worker fail without saying so: its log cannot be written either.
 QString diskFullNote(const QString &file)
 {
     const QStorageInfo disk(QFileInfo(file).path());
@@ -569,9 +556,7 @@ void Waiter::run()
 {
     m_clock.start();
     m_error.clear();
-    m_lastDone = -1;
-    // A private folder (mode 0700): only this user can read the task's files. QDir::tempPath() is
-    // empty when TMPDIR names no folder, and the folder would be made in /.
+    // A private folder (0700). tempPath() is empty when TMPDIR names no folder: not in / then.
     const QString temp = QDir::tempPath();
     std::optional<QTemporaryDir> folder;
     if (!temp.isEmpty())
@@ -688,16 +673,16 @@ bool Waiter::checkWorkers()
         done += process->progress[0];
         total += process->progress[1];
     }
-    if (done != m_lastDone && total > 0 && !allDone)
-        emit progressChanged(m_lastDone = done, total);
+    if (total > 0 && !allDone)
+        emit progressChanged(done, total);
     return allDone || isInterruptionRequested();
 }
 
 void Waiter::checkWorker(Process *process)
 {
-    // A worker writes a first progress record once it holds its lock: from then on, a free lock
-    // means that it ended. Before, only its pid tells; it is looked at before the file, which is
-    // final once the process is gone.
+    // Once a worker has written a progress record it holds its lock, and a free lock means that it
+    // ended. Before, only its pid tells; it is looked at first, as the file is final once it is
+    // gone.
     QTemporaryFile *file = process->result.get();
     const bool runs = process->started || processRuns(process->pid);
     process->started = process->started || file->size() > 0;
@@ -729,38 +714,34 @@ void Waiter::checkWorker(Process *process)
         process->progress[0] = process->progress[1]; // done, whatever its last report said
 }
 
-// True once every worker's lock is free, or gone with its files.
+// True once every worker has exited. A lock is looked at only once its worker has started: until
+// it holds the lock, the file may be half made, and removeStaleLockFile() would take it away.
 bool Waiter::allExited()
 {
-    // A lock is looked at only once its worker has started: until it holds the lock, the file may
-    // be half made, and removeStaleLockFile() would take it away.
     for (const auto &process : m_processes) {
-        const bool started = process->result->size() > 0;
         process->exited = process->exited
-                || ((started || !QFileInfo::exists(process->file + LogSuffix))
-                    && holderGone(process->file + LockSuffix))
-                || (!started && !processRuns(process->pid) && process->result->size() == 0);
+                || (process->result->size() > 0 ? holderGone(process->file + LockSuffix)
+                                                : !processRuns(process->pid));
         if (!process->exited)
             return false;
     }
     return true;
 }
 
-// Workers that did not stop in time (stopped, or blocked in the kernel) are killed, each only
-// while its lock, or its command line with its token, says that its pid is still that worker: a
-// pid that the system gave to another process since is never hit.
+// Workers that did not stop in time (stopped, or blocked in the kernel) are killed, each only while
+// it is provably still that worker: a pid that went to another process since is never hit.
 void Waiter::killStuckWorkers()
 {
     for (const auto &process : m_processes) {
         qint64 holder = 0;
-        if (!process->exited
-            && ((QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
-                 && holder == process->pid)
-                || runsWithToken(process->pid, process->token))) {
-            qCWarning(lcWaiter, "killing worker pid %lld: it did not stop within %lld s",
-                      process->pid, qint64(StopTimeout.count()));
-            killProcess(process->pid);
-        }
+        if (process->exited)
+            continue;
+        qCWarning(lcWaiter, "worker pid %lld did not stop within %lld s: ending it", process->pid,
+                  qint64(StopTimeout.count()));
+        killWorker(process->pid,
+                   QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
+                           && holder == process->pid,
+                   process->token);
     }
 }
 
@@ -804,8 +785,7 @@ bool Waiter::start(const QList<QStringList> &workerArguments)
 {
     if (m_busy)
         return false; // one task at a time
-    // The window enables Start on finished(), which the thread emits moments before it ends: this
-    // waits for those moments only, or QThread::start() would ignore this start.
+    // finished(), on which the window enables Start, comes moments before the thread ends.
     wait();
     m_busy = true;
     m_arguments = workerArguments;

@@ -65,7 +65,7 @@ QString describe(const TaskResult &result); // one line, for a terminal and the 
 } // namespace Task
 // ==== YOUR TASK: END =============================================================================
 
-// The glue between the task and the machinery: whatever a task function throws becomes `error`.
+// Between the task and the machinery: whatever a task function throws becomes `error`.
 namespace TaskGlue {
 bool workerArguments(const TaskInput &input, int workers, QList<QStringList> *arguments,
                      QString *error);
@@ -73,8 +73,8 @@ QByteArray run(const QCommandLineParser &parser, const Task::Progress &progress)
 bool combine(const QList<QByteArray> &results, TaskResult *result, QString *error);
 } // namespace TaskGlue
 
-// The result file: a header, then the result's bytes or the reason there are none. The reader
-// trusts nothing in it: a truncated, corrupt or foreign file becomes one clear error.
+// The result file: a header, then the error or the result. The reader trusts nothing in it: a
+// truncated, corrupt or foreign file becomes one clear error.
 namespace ResultFile {
 constexpr quint32 Magic = 0x4C545232; // "LTR2"
 constexpr quint16 FormatVersion = 3;
@@ -82,7 +82,7 @@ constexpr int StreamVersion = 20; // QDataStream::Qt_6_0, pinned: old and new Qt
 
 struct Contents
 {
-    QByteArray token; // the waiter's word for this one worker: a file without it is not ours
+    QByteArray token; // the waiter's word for one worker: a file without it is not ours
     QString error; // empty when the task succeeded
     QByteArray result;
 };
@@ -90,9 +90,9 @@ bool write(QIODevice *device, const Contents &contents);
 bool read(QIODevice *device, const QByteArray &token, Contents *contents, QString *error);
 } // namespace ResultFile
 
-// The worker process (`longtaskrunnin --worker`). Its main thread holds the worker's lock, writes
-// progress and watches the app's lock, while the job runs on a thread of its own: so the process
-// stops the moment the app is gone, even if the job never checks a flag.
+// The worker process (`--worker`). Its main thread holds the worker's lock, writes progress and
+// watches the app's lock while the job runs on a thread of its own: so the process stops the
+// moment the app is gone, even if the job never checks a flag.
 class Worker : public QObject
 {
     Q_OBJECT
@@ -117,15 +117,13 @@ private:
     QString m_hostLock; // held by the app while it wants the result
     std::unique_ptr<QLockFile> m_lock;
     QFile m_result; // holds progress records until the result replaces them
-    QElapsedTimer m_clock;
     std::atomic<qint64> m_done {0};
     std::atomic<qint64> m_total {0};
     ResultFile::Contents m_contents; // written by the job's thread before it finishes
 };
 
-// The waiter: a thread that starts the workers as detached copies of this program, waits for
-// them, reads their results and hands them over through its signals, which reach the window
-// queued. start() and cancel() never block.
+// The waiter: a thread that starts the workers as detached copies of this program, waits for them
+// and reads their results. Its signals reach the window queued; start() and cancel() never block.
 class Waiter : public QThread
 {
     Q_OBJECT
@@ -167,7 +165,6 @@ private:
     // One task's state, touched by run() on the waiter thread only.
     std::vector<std::unique_ptr<Process>> m_processes;
     QString m_error;
-    qint64 m_lastDone = -1;
     QElapsedTimer m_clock;
 };
 
