@@ -139,7 +139,7 @@ namespace {
 Q_LOGGING_CATEGORY(lcWaiter, APP_NAME ".waiter")
 Q_LOGGING_CATEGORY(lcWorker, APP_NAME ".worker")
 
-constexpr auto PollInterval = 50ms; // 20 moves of the progress bar a second, microseconds of work
+constexpr auto PollInterval = 20ms; // how often workers and the waiter look: microseconds of work
 constexpr auto StartTimeout = 10s; // for a worker whose pid runs but that never takes its lock
 constexpr auto StopTimeout = 2s; // for stopped workers to exit, before they are killed
 
@@ -151,6 +151,10 @@ const QLatin1String LockSuffix(".lock"), LogSuffix(".log");
 // Until the result replaces it, the result file holds the worker's progress: two numbers,
 // rewritten in place. A result is longer: its header alone is.
 constexpr qint64 ProgressSize = 2 * sizeof(qint64);
+
+// A result is written and read in pieces of this size: QDataStream takes an int, and the system
+// call for each is short enough not to hold a core that the GUI thread may wait for.
+constexpr qint64 Chunk = 1 << 20;
 
 // Runs `function`; whatever it throws becomes `error`. Nothing may escape a thread.
 template<typename Function>
@@ -212,10 +216,12 @@ bool processRuns(qint64 pid)
     return runs;
 }
 
-// Kills `pid` if it is still the worker that holds its lock (`holdsLock`) or has `token`.
+// Kills `pid` if it is still the worker that holds its lock (`holdsLock`); one stopped before its
+// lock ends once it runs again.
 void killWorker(qint64 pid, bool holdsLock, const QByteArray &)
 {
-    if (const HANDLE process = holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : 0) {
+    if (const HANDLE process =
+                holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : nullptr) {
         TerminateProcess(process, 1);
         CloseHandle(process);
     }
@@ -304,7 +310,9 @@ bool ResultFile::write(QIODevice *device, const Contents &contents)
     out.setVersion(StreamVersion);
     out << Magic << FormatVersion << contents.token << contents.error
         << qint64(contents.result.size());
-    out.writeRawData(contents.result.constData(), contents.result.size());
+    for (qint64 done = 0; done < contents.result.size(); done += Chunk)
+        out.writeRawData(contents.result.constData() + done,
+                         int(qMin(Chunk, contents.result.size() - done)));
     return out.status() == QDataStream::Ok;
 }
 
@@ -335,7 +343,8 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
         in.setStatus(QDataStream::ReadPastEnd);
     else if (in.status() == QDataStream::Ok
              && guarded([&] { contents->result = QByteArray(size, Qt::Uninitialized); }, error))
-        in.readRawData(contents->result.data(), size);
+        for (qint64 done = 0; done < size && in.status() == QDataStream::Ok; done += Chunk)
+            in.readRawData(contents->result.data() + done, int(qMin(Chunk, size - done)));
     if (!error->isEmpty())
         return false;
     if (in.status() == QDataStream::ReadPastEnd)
@@ -556,13 +565,15 @@ void Waiter::run()
 {
     m_clock.start();
     m_error.clear();
+    m_handled.tryAcquire(m_handled.available()); // a late release of the last task
     // A private folder (0700). tempPath() is empty when TMPDIR names no folder: not in / then.
     const QString temp = QDir::tempPath();
     std::optional<QTemporaryDir> folder;
     if (!temp.isEmpty())
         folder.emplace(temp + u'/' + FolderPrefix + QLatin1String("XXXXXX"));
+    QFileSystemWatcher watcher; // closing it can take the kernel 20 ms: not before finish()
     if (folder && folder->isValid())
-        runIn(folder->path());
+        runIn(folder->path(), &watcher);
     else
         m_error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
                      "writable folder.")
@@ -573,7 +584,7 @@ void Waiter::run()
     m_busy = false;
 }
 
-void Waiter::runIn(const QString &folder)
+void Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
 {
     QLockFile host(folder + u'/' + HostLock);
     host.setStaleLockTime(0);
@@ -584,17 +595,17 @@ void Waiter::runIn(const QString &folder)
     }
     QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
     removeDeadTaskFolders(QFileInfo(folder).ownerId());
-    QFileSystemWatcher watcher({folder}); // wakes the loop when a worker's lock comes or goes
+    watcher->addPath(folder); // wakes the loop when a worker's lock comes or goes
     QList<qint64> pids;
     while (pids.size() < m_arguments.size() && !isInterruptionRequested()
            && startWorker(folder, int(pids.size())))
         pids << m_processes.back()->pid;
     if (pids.size() == m_arguments.size()) {
         emit workersStarted(pids);
-        loopUntil(&watcher, &Waiter::checkWorkers);
+        loopUntil(watcher, &Waiter::checkWorkers);
     }
     host.unlock(); // every worker stops by itself now
-    if (!loopUntil(&watcher, &Waiter::allExited, QDeadlineTimer(StopTimeout)))
+    if (!loopUntil(watcher, &Waiter::allExited, QDeadlineTimer(StopTimeout)))
         killStuckWorkers();
 }
 
@@ -680,28 +691,24 @@ bool Waiter::checkWorkers()
 
 void Waiter::checkWorker(Process *process)
 {
-    // Once a worker has written a progress record it holds its lock, and a free lock means that it
-    // ended. Before, only its pid tells; it is looked at first, as the file is final once it is
-    // gone.
     QTemporaryFile *file = process->result.get();
-    const bool runs = process->started || processRuns(process->pid);
-    process->started = process->started || file->size() > 0;
-    if (file->size() == ProgressSize && file->seek(0))
-        file->read(reinterpret_cast<char *>(process->progress), ProgressSize);
+    process->exited = hasExited(process);
+    if (!process->exited) {
+        if (file->size() == ProgressSize && file->seek(0))
+            file->read(reinterpret_cast<char *>(process->progress), ProgressSize);
+        else if (!process->started
+                 && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
+            m_error = tr("%1 did not start within %2 s. %3")
+                              .arg(process->name)
+                              .arg(StartTimeout.count())
+                              .arg(lastWords(process->file));
+        return;
+    }
     QString why;
-    if (!process->started && !runs)
+    if (!process->started)
         m_error = tr("%1 ended before it started its task. %2")
                           .arg(process->name, lastWords(process->file));
-    else if (!process->started
-             && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
-        m_error = tr("%1 did not start within %2 s. %3")
-                          .arg(process->name)
-                          .arg(std::chrono::seconds(StartTimeout).count())
-                          .arg(lastWords(process->file));
-    if (!process->started || !holderGone(process->file + LockSuffix))
-        return;
-    process->exited = true;
-    if (file->size() <= ProgressSize)
+    else if (file->size() <= ProgressSize)
         m_error = tr("%1 stopped without writing a result: it crashed, aborted, exited early or "
                      "was killed. %2")
                           .arg(process->name, lastWords(process->file));
@@ -714,14 +721,20 @@ void Waiter::checkWorker(Process *process)
         process->progress[0] = process->progress[1]; // done, whatever its last report said
 }
 
-// True once every worker has exited. A lock is looked at only once its worker has started: until
-// it holds the lock, the file may be half made, and removeStaleLockFile() would take it away.
+// A worker that has written a first progress record holds its lock, and has exited once the lock
+// is free. Before, only its pid tells (its lock file may be half made, and removeStaleLockFile()
+// would take it away); the pid is looked at first, as the file is final once the process is gone.
+bool Waiter::hasExited(Process *process)
+{
+    const bool runs = process->started || processRuns(process->pid);
+    process->started = process->started || process->result->size() > 0;
+    return process->started ? holderGone(process->file + LockSuffix) : !runs;
+}
+
 bool Waiter::allExited()
 {
     for (const auto &process : m_processes) {
-        process->exited = process->exited
-                || (process->result->size() > 0 ? holderGone(process->file + LockSuffix)
-                                                : !processRuns(process->pid));
+        process->exited = process->exited || hasExited(process.get());
         if (!process->exited)
             return false;
     }
@@ -761,6 +774,11 @@ void Waiter::finish()
         qCInfo(lcWaiter, "finished in %.3f s", seconds);
         emit progressChanged(1, 1); // a full bar, in any units
         emit succeeded(results, seconds);
+        // This thread keeps its copy until the GUI thread has handled the signal (and the window
+        // dropped its copy): a big result is then freed here, not in the GUI thread.
+        QMetaObject::invokeMethod(
+                this, [this] { m_handled.release(); }, Qt::QueuedConnection);
+        m_handled.tryAcquire(1, std::chrono::milliseconds(StopTimeout).count());
     }
 }
 
@@ -772,6 +790,7 @@ Waiter::Waiter(QObject *parent)
 
 Waiter::~Waiter()
 {
+    m_handled.release(); // the GUI thread waits here: it handles nothing more
     requestInterruption();
     wait();
 }

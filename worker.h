@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLockFile>
+#include <QSemaphore>
 #include <QStringList>
 #include <QThread>
 
@@ -149,12 +150,13 @@ protected:
 private:
     struct Process;
 
-    void runIn(const QString &folder);
+    void runIn(const QString &folder, QFileSystemWatcher *watcher);
     bool startWorker(const QString &folder, int index);
     bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(),
                    QDeadlineTimer deadline = QDeadlineTimer::Forever);
     bool checkWorkers();
     void checkWorker(Process *process);
+    bool hasExited(Process *process);
     bool allExited();
     void killStuckWorkers();
     void finish();
@@ -162,6 +164,7 @@ private:
     QString m_program;
     QList<QStringList> m_arguments; // set before each start(), read by run() only
     std::atomic<bool> m_busy {false}; // from start() to the end of run()
+    QSemaphore m_handled; // released once the GUI thread has handled succeeded()
     // One task's state, touched by run() on the waiter thread only.
     std::vector<std::unique_ptr<Process>> m_processes;
     QString m_error;

@@ -106,6 +106,7 @@ void tst_ResultFile::readsBackAResult_data()
     QTest::newRow("the test worker's result") << defaultResultBytes();
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("1 MiB of every byte") << everyByte;
+    QTest::newRow("2.5 MiB, in pieces of 1 MiB") << everyByte + everyByte + everyByte.left(1 << 19);
 }
 
 void tst_ResultFile::readsBackAResult()

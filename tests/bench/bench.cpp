@@ -6,6 +6,12 @@
 // next to it, run after run, so that a load that comes and goes on the machine hits both alike.
 // It prints a table, or one JSON object with --json; --quick runs small sizes in a few seconds.
 // It exits 0 when every task ran as expected, whether or not the targets were met.
+//
+// It also measures, as the benchmark of the old design did (issue 8), what that one measured and
+// the figures above do not: crash detection, Cancel and a killed app until the worker's pid is
+// gone, the CPU of waiting, memory, and the speed-up of a computation on the cores. For those it
+// starts this binary again as the app (--host) and as a computing worker (--worker). Linux only:
+// it reads /proc, and kills and execs as POSIX does.
 
 #include "worker.h"
 
@@ -27,7 +33,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <functional>
 #include <limits>
+
+#include <signal.h> // ::kill: test code, to crash a worker from outside as a bug would
+#include <unistd.h> // ::execv: the computing worker becomes the test worker
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -36,6 +49,8 @@
 namespace {
 constexpr double NotMeasured = std::numeric_limits<double>::quiet_NaN();
 constexpr int Timeout = 120000; // ms for one task: generous, the machine may be loaded
+// The computing worker (runComputingWorker) reads its share of the work from here.
+const char RoundsVariable[] = "LONGTASKRUNNIN_BENCH_ROUNDS";
 
 // The steady clock, in nanoseconds: the same clock in every process, as the test worker's stamp.
 qint64 nowNs()
@@ -73,9 +88,11 @@ void resetPeakMemory()
         file.write("5");
 }
 
-double peakMemoryMiB()
+// Of this process, or of process `pid`.
+double peakMemoryMiB(qint64 pid = 0)
 {
-    QFile file(QStringLiteral("/proc/self/status"));
+    QFile file(pid ? QStringLiteral("/proc/%1/status").arg(pid)
+                   : QStringLiteral("/proc/self/status"));
     if (!file.open(QIODevice::ReadOnly))
         return NotMeasured;
     const QList<QByteArray> lines = file.readAll().split('\n');
@@ -180,6 +197,9 @@ struct Samples
 {
     QList<double> handoff, floor, peakMemory, busyStall, idleStall;
     QList<double> emptyTask, spawn, firstProgress, cancel, oneWorker, manyWorkers;
+    // The old benchmark's figures.
+    QList<double> crashDetect, cancelPidGone, workerMemory, orphanExit, appMemory, waitCpu;
+    QList<double> oneComputing, twoComputing;
 };
 
 // The floor of any handoff through a file: `bytes` in memory written to a file in `folder` and
@@ -265,6 +285,209 @@ void measureParallel(int workers, int millis, Samples *samples)
     samples->manyWorkers << (many.succeeded ? ms(many.startNs, many.succeededNs) : NotMeasured);
 }
 
+// ---- The old benchmark's figures ----------------------------------------------------------------
+//
+// Measured as the benchmark of the old design (commit eb6c44f) measured them, on the waiter and the
+// test worker in place of the window and the demo task.
+
+// Linux: whether `pid` is gone; a zombie counts as gone, as it runs no more.
+bool processGone(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray line = stat.readAll();
+    const int end = line.lastIndexOf(')');
+    return end > 0 && line.size() > end + 2 && line.at(end + 2) == 'Z';
+}
+
+// Milliseconds from `fromNs` until `pid` is gone, or NaN after Timeout. Linux offers no way to
+// wait for a process that is not our child, so a 1 ms timer looks.
+double msUntilGone(qint64 pid, qint64 fromNs)
+{
+    if (pid <= 0)
+        return NotMeasured;
+    QEventLoop loop;
+    QTimer poll;
+    poll.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (processGone(pid))
+            loop.quit();
+    });
+    QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
+    poll.start(1);
+    if (!processGone(pid))
+        loop.exec();
+    return processGone(pid) ? ms(fromNs, nowNs()) : NotMeasured;
+}
+
+// Starts a job that never ends and returns its worker's pid once its first progress reaches this
+// thread (the worker runs and holds its lock), or 0: where the old crash, cancel and orphan began.
+qint64 startHung(Waiter *waiter)
+{
+    setJob("hang", 0); // blocks at once, checking no flag; the worker's main thread goes on
+    qint64 pid = 0;
+    bool running = false;
+    QEventLoop loop;
+    QObject::connect(waiter, &Waiter::workersStarted, &loop,
+                     [&pid](const QList<qint64> &pids) { pid = pids.value(0); });
+    QObject::connect(waiter, &Waiter::progressChanged, &loop, [&] {
+        running = true;
+        loop.quit();
+    });
+    QObject::connect(waiter, &QThread::finished, &loop, &QEventLoop::quit); // it failed
+    QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
+    if (waiter->start(QList<QStringList>(1)))
+        loop.exec();
+    if (running && pid > 0)
+        return pid;
+    waiter->cancel();
+    waiter->wait();
+    return 0;
+}
+
+// Milliseconds from `trigger` until `waiter`'s failed() is handled in this thread, or NaN.
+double msUntilFailed(Waiter *waiter, const std::function<void()> &trigger)
+{
+    QEventLoop loop;
+    qint64 failedNs = 0;
+    QObject::connect(waiter, &Waiter::failed, &loop, [&] { failedNs = nowNs(); });
+    QObject::connect(waiter, &QThread::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
+    const qint64 startNs = nowNs();
+    trigger();
+    loop.exec();
+    return ms(startNs, failedNs);
+}
+
+// A running worker killed as a crash would (SIGKILL) until failed() reaches this thread; then a
+// Cancel until the worker's pid is gone. Each starts as soon as the worker runs, as in the old.
+void measureStops(Samples *samples)
+{
+    // The waiter warns of each worker killed here: expected, and no news.
+    QLoggingCategory::setFilterRules(
+            QStringLiteral(APP_NAME ".*.info=false\n" APP_NAME ".waiter.warning=false"));
+    Waiter waiter; // one for both, as the window has one
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
+    qint64 pid = startHung(&waiter);
+    samples->workerMemory << (pid ? peakMemoryMiB(pid) : NotMeasured); // a peak only grows
+    samples->crashDetect << (pid ? msUntilFailed(&waiter, [pid] { ::kill(pid_t(pid), SIGKILL); })
+                                 : NotMeasured);
+    pid = startHung(&waiter);
+    const qint64 cancelNs = nowNs();
+    waiter.cancel();
+    samples->cancelPidGone << msUntilGone(pid, cancelNs);
+    waiter.wait();
+    QLoggingCategory::setFilterRules(QStringLiteral(APP_NAME ".*.info=false"));
+}
+
+// `--host`: the app in a process of its own, for the orphan: a waiter with one hung worker, whose
+// pid it prints once the worker runs. The benchmark kills it there, as the old one killed its app.
+int runHost(int argc, char *argv[])
+{
+    QApplication app(argc, argv); // the app's kind of application: its memory is measured
+    QLoggingCategory::setFilterRules(QStringLiteral(APP_NAME ".*.info=false"));
+    Waiter waiter;
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
+    QTextStream(stdout) << "pid " << startHung(&waiter) << Qt::endl;
+    QTimer::singleShot(Timeout, &app, &QCoreApplication::quit); // if the benchmark is gone
+    return app.exec();
+}
+
+// The app killed (SIGKILL) once its worker runs, until that worker is gone: it has to notice by
+// itself. Also the app's peak memory, a QApplication with a waiter and no window.
+void measureOrphan(Samples *samples)
+{
+    QProcess host;
+    host.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    host.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--host")});
+    while (!host.canReadLine() && host.waitForReadyRead(Timeout)) {}
+    const QByteArray line = host.readLine().trimmed();
+    const qint64 pid = line.startsWith("pid ") ? line.mid(4).toLongLong() : 0;
+    samples->appMemory << (pid ? peakMemoryMiB(host.processId()) : NotMeasured);
+    const qint64 killNs = nowNs();
+    host.kill();
+    samples->orphanExit << msUntilGone(pid, killNs);
+    host.waitForFinished(Timeout);
+}
+
+struct QuietRun
+{
+    double wallMs; // start() .. succeeded() in this thread
+    double cpuPercent; // this process's CPU time over its wall time, start() .. finished
+};
+
+// A task with nothing else in this thread: no stall watch, whose 1 ms timer would cost CPU. The
+// CPU is this whole process's, the GUI thread's and the waiter's, as the old one took it.
+QuietRun runQuietly(const QString &program, int workers)
+{
+    Waiter waiter;
+    waiter.setWorkerProgram(program);
+    QEventLoop loop;
+    qint64 succeededNs = 0;
+    QObject::connect(&waiter, &Waiter::progressChanged, &loop, [] {}); // delivered, as to a window
+    QObject::connect(&waiter, &Waiter::succeeded, &loop, [&] { succeededNs = nowNs(); });
+    QObject::connect(&waiter, &QThread::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
+    const std::clock_t cpu = std::clock();
+    const qint64 startNs = nowNs();
+    waiter.start(QList<QStringList>(workers));
+    loop.exec();
+    const double cpuMs = double(std::clock() - cpu) * 1000 / CLOCKS_PER_SEC;
+    if (succeededNs == 0)
+        return {NotMeasured, NotMeasured};
+    return {ms(startNs, succeededNs), 100 * cpuMs / ms(startNs, nowNs())};
+}
+
+// The app's CPU while one worker runs a job of `millis` ms (5 s in the old benchmark).
+void measureWaitCpu(int millis, Samples *samples)
+{
+    setJob("ok", millis);
+    samples->waitCpu << runQuietly(QStringLiteral(TEST_WORKER), 1).cpuPercent;
+}
+
+// Pure computation, which no compiler can shorten: each round needs the one before.
+quint64 compute(quint64 rounds)
+{
+    quint64 x = 0x9e3779b97f4a7c15;
+    for (quint64 round = 0; round < rounds; ++round)
+        x = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9;
+    return x;
+}
+
+// The rounds of compute() that take about `millis` ms on one core of this machine.
+quint64 roundsFor(int millis)
+{
+    constexpr quint64 Probe = 1 << 24;
+    const qint64 start = nowNs();
+    volatile quint64 sink = compute(Probe);
+    Q_UNUSED(sink)
+    return quint64(double(Probe) * millis / qMax(0.001, ms(start, nowNs())));
+}
+
+// `--worker ...`, as the waiter starts this binary for the speed-up: the test worker only sleeps,
+// and the old speed-up was of work on the cores. It computes its share, then becomes the test
+// worker (the same process, the pid the waiter knows) for an empty job.
+int runComputingWorker(char *argv[])
+{
+    volatile quint64 sink = compute(qgetenv(RoundsVariable).toULongLong());
+    Q_UNUSED(sink)
+    argv[0] = const_cast<char *>(TEST_WORKER);
+    ::execv(TEST_WORKER, argv);
+    std::perror("cannot run " TEST_WORKER);
+    return 127;
+}
+
+// The old speed-up: the wall time of a computation in 1 worker, then split between 2.
+void measureSpeedup(quint64 rounds, Samples *samples)
+{
+    setJob("ok", 0);
+    qputenv(RoundsVariable, QByteArray::number(rounds));
+    samples->oneComputing << runQuietly(QCoreApplication::applicationFilePath(), 1).wallMs;
+    qputenv(RoundsVariable, QByteArray::number(rounds / 2));
+    samples->twoComputing << runQuietly(QCoreApplication::applicationFilePath(), 2).wallMs;
+}
+
 // ---- The report ---------------------------------------------------------------------------------
 
 struct Figure
@@ -339,6 +562,11 @@ void printJson(const QList<Figure> &figures, QJsonObject object)
 
 int main(int argc, char *argv[])
 {
+    // The modes in which the measurements of the old figures start this binary again.
+    if (argc > 1 && qstrcmp(argv[1], "--worker") == 0)
+        return runComputingWorker(argv);
+    if (argc > 1 && qstrcmp(argv[1], "--host") == 0)
+        return runHost(argc, argv);
 #ifdef __GLIBC__
     // Every big block from the system, fresh, as a big result's first time in the app: otherwise
     // glibc keeps freed blocks of up to 32 MiB for the next, and the floor, which allocates in this
@@ -394,6 +622,10 @@ int main(int argc, char *argv[])
     }
     const int workers = qMax(2, QThread::idealThreadCount());
     const int parallelMillis = quick ? 500 : 2000;
+    // As in the old benchmark: a wait of 5 s, a computation of about 4 s (its default task).
+    const int waitMillis = quick ? 1000 : 5000;
+    const int computeMillis = quick ? 500 : 4000;
+    const quint64 rounds = roundsFor(computeMillis);
 
     QJsonObject about {{QStringLiteral("machine"), QSysInfo::prettyProductName()},
                        {QStringLiteral("cpus"), QThread::idealThreadCount()},
@@ -402,6 +634,8 @@ int main(int argc, char *argv[])
                        {QStringLiteral("quick"), quick},
                        {QStringLiteral("result_mib"), resultMiB},
                        {QStringLiteral("workers"), workers},
+                       {QStringLiteral("wait_ms"), waitMillis},
+                       {QStringLiteral("compute_ms"), computeMillis},
                        {QStringLiteral("load_before"), loadAverage()}};
     Samples samples;
     // A first run of the cheap parts, not counted: the program files are read, the caches warm.
@@ -414,6 +648,10 @@ int main(int argc, char *argv[])
         measureStart(&samples);
         measureCancel(&samples);
         measureParallel(workers, parallelMillis, &samples);
+        measureStops(&samples);
+        measureOrphan(&samples);
+        measureWaitCpu(waitMillis, &samples);
+        measureSpeedup(rounds, &samples);
     }
     about.insert(QStringLiteral("load_after"), loadAverage());
 
@@ -459,6 +697,28 @@ int main(int argc, char *argv[])
                      .arg(parallelMillis)
                      .arg(workers),
              '>', 0.9},
+            // The old benchmark's figures, with its targets.
+            {QStringLiteral("crash_detect_ms"), median(samples.crashDetect), QStringLiteral("ms"),
+             QStringLiteral("a running worker killed (SIGKILL) .. failed() in the GUI thread"), '<',
+             250},
+            {QStringLiteral("cancel_pid_gone_ms"), median(samples.cancelPidGone),
+             QStringLiteral("ms"), QStringLiteral("a running worker: cancel() .. its pid gone"),
+             '<', 250},
+            {QStringLiteral("orphan_exit_ms"), median(samples.orphanExit), QStringLiteral("ms"),
+             QStringLiteral("an app killed (SIGKILL) .. its running worker's pid gone"), '<', 1000},
+            {QStringLiteral("wait_cpu_pct"), median(samples.waitCpu), QStringLiteral("%"),
+             QStringLiteral("this process's CPU / wall time while a %1 ms job runs")
+                     .arg(waitMillis),
+             '<', 2},
+            {QStringLiteral("worker_rss_mib"), median(samples.workerMemory), QStringLiteral("MiB"),
+             QStringLiteral("a running test worker's peak memory (VmHWM)")},
+            {QStringLiteral("app_rss_mib"), median(samples.appMemory), QStringLiteral("MiB"),
+             QStringLiteral("the peak memory of an app: QApplication, a waiter, no window")},
+            {QStringLiteral("speedup_2"),
+             median(samples.oneComputing) / median(samples.twoComputing), QString(),
+             QStringLiteral("a computation of %1 ms: wall time in 1 worker / split between 2")
+                     .arg(computeMillis),
+             '>', 1.8},
     };
     if (parser.isSet(jsonOption))
         printJson(figures, about);
