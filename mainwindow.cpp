@@ -162,11 +162,6 @@ void MainWindow::createActions()
     helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
-void MainWindow::setWorkerProgram(const QString &program)
-{
-    m_waiter.setWorkerProgram(program);
-}
-
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     m_waiter.cancel(); // the workers end now; the destructor waits for the waiter thread

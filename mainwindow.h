@@ -25,9 +25,6 @@ class MainWindow : public QMainWindow
 public:
     explicit MainWindow(QWidget *parent = nullptr);
 
-    // Tests point this at another binary; the default is this program itself.
-    void setWorkerProgram(const QString &program);
-
 protected:
     void closeEvent(QCloseEvent *event) override;
 

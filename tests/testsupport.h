@@ -77,7 +77,7 @@ inline QList<qint64> workerPids(QWidget *window)
 inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLiteral(TEST_WORKER))
 {
     auto window = std::make_unique<MainWindow>();
-    window->setWorkerProgram(program);
+    waiterOf(window.get())->setWorkerProgram(program);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         qWarning("the window was not exposed");

@@ -34,7 +34,7 @@ const char *const MomentNames[Moments] = {"at once", "once started", "once worki
 // How long a round may wait for each step: enough on a loaded machine, and the rounds are bounded.
 constexpr int StepTimeout = 30000;
 // How long workers may take to end once their app ended or gave up on them: a worker sees its
-// app die within 50 ms, and the app kills a stopped one before its task ends.
+// app die within 20 ms, and the app kills a stopped one before its task ends.
 constexpr int SettleTime = 10000;
 
 int environmentNumber(const char *name, int fallback)

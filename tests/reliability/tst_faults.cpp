@@ -357,7 +357,7 @@ void tst_Faults::unstartableWorkerSaysWhyAndNextStartWorks()
     if (QTest::currentTestFailed())
         return;
 
-    window->setWorkerProgram(QStringLiteral(TEST_WORKER));
+    waiterOf(window.get())->setWorkerProgram(QStringLiteral(TEST_WORKER));
     verifyNextStartWorks(window.get(), workers);
 }
 

@@ -4,8 +4,9 @@
 // The tests' worker program, as Qt's own tests have helper programs (tst_qlockfile and its
 // qlockfile_test_helper): it runs the product's real worker machinery (Worker, its locks, its
 // result file) with a job the test picks, so that the tests of the machinery know nothing of the
-// task. The window starts it through setWorkerProgram() with the task's own arguments, which it
-// accepts and ignores; the test picks the job through the environment, which workers inherit:
+// task. The window's waiter starts it (Waiter::setWorkerProgram()) with the task's own arguments,
+// which it accepts and ignores; the test picks the job through the environment, which workers
+// inherit:
 //
 //   TESTWORKER_MODE    ok (default): works TESTWORKER_MILLIS ms, reporting progress, and returns
 //                        the bytes of a default TaskResult
