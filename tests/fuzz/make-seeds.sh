@@ -21,6 +21,10 @@ token=fuzz-token
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A worker with --result runs while someone holds the host.lock beside its file, as the app does:
+# this script holds it (flock, the kernel lock that QLockFile also takes) until it exits.
+exec 9>"$work/host.lock"
+flock -n 9
 
 # NAME MODE [MIB]: the file that `testworker --worker` leaves in a result file made for it.
 seed() {
