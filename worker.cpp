@@ -776,8 +776,8 @@ void Waiter::finish()
         emit succeeded(results, seconds);
         // This thread keeps its copy until the GUI thread has handled the signal (and the window
         // dropped its copy): a big result is then freed here, not in the GUI thread.
-        QMetaObject::invokeMethod(
-                this, [this] { m_handled.release(); }, Qt::QueuedConnection);
+        const auto handled = [this] { m_handled.release(); };
+        QMetaObject::invokeMethod(this, handled, Qt::QueuedConnection);
         m_handled.tryAcquire(1, std::chrono::milliseconds(StopTimeout).count());
     }
 }
