@@ -23,6 +23,8 @@
 #include <optional>
 #include <stdexcept>
 
+// Qt can neither ask about nor end a process it started detached: processRuns() and killWorker()
+// below need the system's calls (OpenProcess/TerminateProcess, kill).
 #ifdef Q_OS_WIN
 #include <qt_windows.h>
 #else
