@@ -8,6 +8,8 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#include <memory>
+
 #ifdef Q_OS_WIN
 #include <qt_windows.h>
 
@@ -29,16 +31,59 @@ void useParentConsole()
 #endif
 }
 
-// What is wrong with a command line that Qt's parser took: the window takes no options.
-QString commandLineError(const QCommandLineParser &parser)
+// The window, unless a worker, --help or --version is asked for: those need no display.
+bool wantsWindow(const QStringList &arguments)
+{
+    for (const char *console : {"--worker", "-h", "-?", "--help", "--help-all", "-v", "--version"})
+        if (arguments.contains(QLatin1String(console)))
+            return false;
+    return true;
+}
+
+// Qt's own options (-style, -platform...) are known to QApplication only, which takes them out of
+// the arguments. Without them, a wrong command line is told before there is one: with no display.
+bool hasQtOptions(const QStringList &arguments)
+{
+    for (const QString &argument : arguments.mid(1))
+        if (argument.startsWith(u'-') && !argument.startsWith(QLatin1String("--")))
+            return true;
+    return false;
+}
+
+QString commandLineError(const QCommandLineParser &parser, bool window)
 {
     if (!parser.positionalArguments().isEmpty())
         return QCoreApplication::translate("main", "unexpected argument '%1'")
                 .arg(parser.positionalArguments().constFirst());
-    if (!parser.isSet(QStringLiteral("worker")))
-        return QCoreApplication::translate("main", "--%1 only works with --worker")
-                .arg(parser.optionNames().constFirst());
+    for (const QString &name : parser.optionNames()) { // the window takes --keep-input only
+        if (window != (name == QLatin1String("keep-input")))
+            return QCoreApplication::translate("main",
+                                               window ? "--%1 only works with --worker"
+                                                      : "--%1 only works without --worker")
+                    .arg(name);
+    }
     return {};
+}
+
+void addOptions(QCommandLineParser *parser)
+{
+    parser->setApplicationDescription(QCoreApplication::translate(
+            "main", "Runs a long task in copies of itself, so that its window never freezes."));
+    parser->addHelpOption();
+    parser->addVersionOption();
+    Task::addOptions(*parser);
+    Worker::addOptions(*parser);
+    parser->addOption({QStringLiteral("keep-input"),
+                       QCoreApplication::translate("main",
+                                                   "Copy the input of a worker that fails into "
+                                                   "<folder>; the log says how to replay it."),
+                       QStringLiteral("folder")});
+}
+
+int usageError(const QString &error)
+{
+    QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
+    return Worker::ExitUsage;
 }
 } // namespace
 
@@ -46,28 +91,36 @@ int main(int argc, char *argv[])
 {
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
     QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
-    if (argc == 1) { // the window: its task's input is in its fields
-        QApplication app(argc, argv);
-        MainWindow mainWindow;
-        mainWindow.show();
-        return app.exec();
-    }
-    useParentConsole(); // a worker, --help or --version: no window, so no display needed
-    QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate(
-            "main", "Runs a long task in copies of itself, so that its window never freezes."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    Task::addOptions(parser);
-    Worker::addOptions(parser);
-    parser.process(app); // --help, --version and unknown options end here
-    if (const QString error = commandLineError(parser); !error.isEmpty()) {
-        QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
-        return Worker::ExitUsage;
+    addOptions(&parser);
+    QStringList arguments;
+    for (int index = 0; index < argc; ++index)
+        arguments << QString::fromLocal8Bit(argv[index]);
+    const bool window = wantsWindow(arguments);
+    if (window && !hasQtOptions(arguments)) {
+        if (!parser.parse(arguments))
+            return usageError(parser.errorText());
+        if (const QString error = commandLineError(parser, window); !error.isEmpty())
+            return usageError(error);
     }
-    // The worker reads the task's options as part of its task: their errors end as its result.
+    if (!window)
+        useParentConsole();
+    const std::unique_ptr<QCoreApplication> app(window ? new QApplication(argc, argv)
+                                                       : new QCoreApplication(argc, argv));
+    parser.process(*app); // --help, --version and unknown options end here
+    if (const QString error = commandLineError(parser, window); !error.isEmpty())
+        return usageError(error);
+    if (window) {
+        MainWindow mainWindow;
+        mainWindow.waiter()->setKeepInputFolder(parser.value(QStringLiteral("keep-input")));
+        mainWindow.show();
+        return app->exec();
+    }
+    // The worker reads its input, or the task's options, as part of its task: their errors end as
+    // its result.
     Worker worker(parser,
-                  [&](const Task::Progress &progress) { return TaskGlue::run(parser, progress); });
+                  [&](const QByteArray &input, const Task::Progress &progress, QString *summary) {
+                      return TaskGlue::run(parser, input, progress, summary);
+                  });
     return worker.exec();
 }

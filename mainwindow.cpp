@@ -78,10 +78,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
     connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
     connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);
     connect(&m_waiter, &Waiter::workersStarted, this, &MainWindow::showStarted);
-    connect(&m_waiter, &Waiter::progressChanged, this, [this](qint64 done, qint64 total) {
-        m_progressBar->setValue(int(double(done) / double(total) * ProgressSteps));
-    });
-    connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResults);
+    connect(&m_waiter, &Waiter::progressChanged, this,
+            [this](qint64 done, qint64 total, const QString &text) {
+                m_progressBar->setValue(int(double(done) / double(total) * ProgressSteps));
+                m_progressLabel->setText(text);
+            });
+    connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResult);
     connect(&m_waiter, &Waiter::failed, m_statusLabel, &QLabel::setText);
     connect(&m_waiter, &Waiter::cancelled, this,
             [this] { m_statusLabel->setText(tr("Cancelled.")); });
@@ -107,6 +109,7 @@ QWidget *MainWindow::createWidgets()
     m_progressBar = named(new QProgressBar, "progressBar");
     m_progressBar->setRange(0, ProgressSteps);
     m_progressBar->setAccessibleName(tr("Progress")); // its value is read with it
+    m_progressLabel = newValueLabel("progressLabel");
     results->addRow(tr("Time:"), m_timeLabel = newValueLabel("timeLabel"));
     results->addRow(tr("Worker pids:"), m_pidsLabel = newValueLabel("pidsLabel"));
     m_statusLabel = newValueLabel("statusLabel");
@@ -120,6 +123,7 @@ QWidget *MainWindow::createWidgets()
     layout->addWidget(m_inputArea);
     layout->addLayout(taskButtons);
     layout->addWidget(m_progressBar);
+    layout->addWidget(m_progressLabel);
     layout->addLayout(results);
     layout->addStretch();
     layout->addLayout(createBottomRow());
@@ -170,17 +174,14 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::start()
 {
-    QList<QStringList> arguments;
-    QString error;
-    if (!TaskGlue::workerArguments(m_taskInput(), m_workersBox->value(), &arguments, &error))
-        return m_statusLabel->setText(error);
     setRunning(true);
     m_showTaskResult(nullptr);
     m_progressBar->setValue(0);
+    m_progressLabel->clear();
     m_timeLabel->clear();
     m_pidsLabel->clear();
     m_statusLabel->setText(tr("Starting..."));
-    if (!m_waiter.start(arguments)) {
+    if (!m_waiter.start(TaskGlue::newJob(m_taskInput(), m_workersBox->value()))) {
         m_statusLabel->setText(tr("Cannot start a thread to wait for the workers."));
         setRunning(false);
     }
@@ -197,13 +198,12 @@ void MainWindow::showStarted(const QList<qint64> &pids)
                                    : tr("Running in %1 worker processes...").arg(pids.size()));
 }
 
-void MainWindow::showResults(const QList<QByteArray> &results, double seconds)
+// The result comes decoded and combined: the GUI thread only shows it. (A test's worker program
+// may send a result of another type.)
+void MainWindow::showResult(const QVariant &result, double seconds)
 {
-    TaskResult result;
-    QString error;
-    if (!TaskGlue::combine(results, &result, &error))
-        return m_statusLabel->setText(error);
-    m_showTaskResult(&result);
+    if (result.metaType() == QMetaType::fromType<TaskResult>())
+        m_showTaskResult(static_cast<const TaskResult *>(result.constData()));
     m_timeLabel->setText(tr("%1 s").arg(QLocale().toString(seconds, 'f', 3)));
     m_statusLabel->setText(tr("Done."));
 }

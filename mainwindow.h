@@ -24,6 +24,7 @@ class MainWindow : public QMainWindow
 
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+    Waiter *waiter() { return &m_waiter; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -35,7 +36,7 @@ private:
     void createActions();
     void start();
     void showStarted(const QList<qint64> &pids);
-    void showResults(const QList<QByteArray> &results, double seconds);
+    void showResult(const QVariant &result, double seconds);
     void setRunning(bool running);
 
     Waiter m_waiter;
@@ -48,6 +49,7 @@ private:
     QPushButton *m_startButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QProgressBar *m_progressBar = nullptr;
+    QLabel *m_progressLabel = nullptr;
     QLabel *m_timeLabel = nullptr;
     QLabel *m_pidsLabel = nullptr;
     QLabel *m_statusLabel = nullptr;

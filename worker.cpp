@@ -20,16 +20,19 @@
 #include <QTimer>
 
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
-// Qt can neither ask about nor end a process it started detached: processRuns() and killWorker()
-// below need the system's calls (OpenProcess/TerminateProcess, kill).
+// Qt can neither ask about nor end a process it started detached, nor tell a terminal from a file:
+// processRuns(), killWorker() and onTerminal() below need the system's calls.
 #ifdef Q_OS_WIN
+#include <io.h>
 #include <qt_windows.h>
 #else
 #include <cerrno>
 #include <signal.h>
+#include <unistd.h>
 #endif
 
 using namespace std::chrono_literals;
@@ -76,12 +79,6 @@ bool Task::readOptions(const QCommandLineParser &parser, TaskInput *input, QStri
     return error->isEmpty();
 }
 
-QStringList Task::toArguments(const TaskInput &input)
-{
-    return {QStringLiteral("--trials"), QString::number(input.trials), QStringLiteral("--seed"),
-            QString::number(input.seed)};
-}
-
 TaskInput Task::share(const TaskInput &input, int index, int count)
 {
     TaskInput part = input;
@@ -105,6 +102,7 @@ TaskResult Task::combine(const QList<TaskResult> &results)
 
 TaskResult Task::run(const TaskInput &input, const Progress &progress)
 {
+    static const QString text = tr("adding up random numbers");
     QRandomGenerator random(input.seed);
     quint64 draws = 0;
     for (quint64 trial = 1; trial <= input.trials; ++trial) {
@@ -114,7 +112,7 @@ TaskResult Task::run(const TaskInput &input, const Progress &progress)
             ++draws;
         } while (sum <= 1.0);
         if (trial % (1 << 16) == 0) // about a millisecond of work
-            progress(qint64(trial), qint64(input.trials));
+            progress(qint64(trial), qint64(input.trials), text);
     }
     return {double(draws) / double(input.trials), input.trials};
 }
@@ -124,6 +122,16 @@ QString Task::describe(const TaskResult &result)
     return tr("e ≈ %1 from %2 trials")
             .arg(result.estimate, 0, 'f', 6)
             .arg(QLocale().toString(result.trials));
+}
+
+QDataStream &operator<<(QDataStream &out, const TaskInput &input)
+{
+    return out << input.trials << input.seed;
+}
+
+QDataStream &operator>>(QDataStream &in, TaskInput &input)
+{
+    return in >> input.trials >> input.seed;
 }
 
 QDataStream &operator<<(QDataStream &out, const TaskResult &result)
@@ -142,20 +150,23 @@ Q_LOGGING_CATEGORY(lcWaiter, APP_NAME ".waiter")
 Q_LOGGING_CATEGORY(lcWorker, APP_NAME ".worker")
 
 constexpr auto PollInterval = 20ms; // how often workers and the waiter look: microseconds of work
+constexpr auto ReportInterval = 50ms; // the window repaints progress at most this often
+constexpr auto PrintInterval = 250ms; // a worker in a terminal prints progress this often
 constexpr auto StartTimeout = 10s; // for a worker whose pid runs but that never takes its lock
 constexpr auto StopTimeout = 2s; // for stopped workers to exit, before they are killed
 
 // The task's folder holds host.lock (held by the app while it wants results) and, for each worker,
-// its result file NAME, NAME.lock (held by the worker all its life) and NAME.log (its output).
+// its result file NAME, NAME.input, NAME.lock (held by the worker all its life) and NAME.log.
 const QString HostLock = QStringLiteral("host.lock");
-const QLatin1String LockSuffix(".lock"), LogSuffix(".log");
+const QLatin1String InputSuffix(".input"), LockSuffix(".lock"), LogSuffix(".log");
 
-// Until the result replaces it, the result file holds the worker's progress: two numbers,
-// rewritten in place. A result is longer: its header alone is.
-constexpr qint64 ProgressSize = 2 * sizeof(qint64);
+// Until the result replaces it, the result file holds the worker's progress, rewritten in place: a
+// record of a fixed size that starts with a tag of its own, where a result starts with its magic.
+const QByteArray ProgressTag = QByteArrayLiteral("LTP1");
+constexpr qint64 ProgressSize = 512; // its text is cut to 200 characters to fit
 
-// A result is written and read in pieces of this size: QDataStream takes an int, and the system
-// call for each is short enough not to hold a core that the GUI thread may wait for.
+// Data is written and read in pieces of this size: QDataStream takes an int, and the system call
+// for each is short enough not to hold a core that the GUI thread may wait for.
 constexpr qint64 Chunk = 1 << 20;
 
 // Runs `function`; whatever it throws becomes `error`. Nothing may escape a thread.
@@ -173,6 +184,72 @@ bool guarded(Function function, QString *error)
     return false;
 }
 
+template<typename T>
+QByteArray toBytes(const T &value)
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(DataFile::StreamVersion);
+    out << value;
+    return bytes;
+}
+
+// Qt tells why it cannot decode a value (an image over QImageReader's allocation limit, say) only
+// in a warning: the last one that the decoding thread gets goes into the error.
+thread_local QString *t_warning = nullptr;
+QtMessageHandler qtHandler = nullptr;
+
+void keepWarning(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (t_warning && type != QtDebugMsg && type != QtInfoMsg)
+        *t_warning = message;
+    qtHandler(type, context, message);
+}
+
+template<typename T>
+T fromBytes(const QByteArray &bytes, const QString &notOfThisTask)
+{
+    static std::once_flag installed;
+    std::call_once(installed, [] { qtHandler = qInstallMessageHandler(keepWarning); });
+    T value;
+    QString warning;
+    QDataStream in(bytes);
+    in.setVersion(DataFile::StreamVersion);
+    t_warning = &warning;
+    in >> value;
+    t_warning = nullptr;
+    if (in.status() == QDataStream::Ok && in.atEnd())
+        return value;
+    throw std::runtime_error(
+            (warning.isEmpty() ? notOfThisTask : tr("%1 (%2)").arg(notOfThisTask, warning))
+                    .toLocal8Bit()
+                    .toStdString());
+}
+
+QByteArray progressRecord(qint64 done, qint64 total, const QString &text)
+{
+    QByteArray record = ProgressTag + toBytes(done) + toBytes(total) + toBytes(text.left(200));
+    return record.append(ProgressSize - record.size(), '\0');
+}
+
+struct Progress
+{
+    qint64 done = 0;
+    qint64 total = 0;
+    QString text;
+};
+
+void readProgressRecord(const QByteArray &record, Progress *progress) // taken only whole
+{
+    Progress read;
+    QDataStream in(record.mid(ProgressTag.size()));
+    in.setVersion(DataFile::StreamVersion);
+    in >> read.done >> read.total >> read.text;
+    if (record.size() == ProgressSize && record.startsWith(ProgressTag)
+        && in.status() == QDataStream::Ok)
+        *progress = read;
+}
+
 // A command line as a POSIX shell reads it: paste it into a terminal to replay a worker.
 QString shellQuoted(const QStringList &arguments)
 {
@@ -185,7 +262,6 @@ QString shellQuoted(const QStringList &arguments)
     }
     return quoted.join(u' ');
 }
-
 // What the system says when a file cannot be made at `path` (a full disk, too many open files, a
 // name too long...): QLockFile and QTemporaryFile fail without saying why.
 QString whyNotMade(const QString &path)
@@ -207,8 +283,14 @@ bool holderGone(const QString &lockPath)
 }
 
 // Qt can neither ask about nor end a process that it started detached: startDetached() gives a
-// pid and nothing more. These functions are the machinery's one place past Qt.
+// pid and nothing more; nor can it tell a terminal from a file. These functions are the
+// machinery's one place past Qt.
 #ifdef Q_OS_WIN
+bool onTerminal(FILE *stream)
+{
+    return _isatty(_fileno(stream));
+}
+
 bool processRuns(qint64 pid)
 {
     const HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, DWORD(pid));
@@ -229,6 +311,11 @@ void killWorker(qint64 pid, bool holdsLock, const QByteArray &)
     }
 }
 #else
+bool onTerminal(FILE *stream)
+{
+    return isatty(fileno(stream));
+}
+
 bool processRuns(qint64 pid)
 {
     // On Linux a zombie has ended too: it only waits for init to reap it, which can take a while.
@@ -251,75 +338,74 @@ void killWorker(qint64 pid, bool holdsLock, const QByteArray &token)
         ::kill(pid_t(pid), SIGKILL);
 }
 #endif
+
 } // namespace
 
 // ---- The glue between the task and the machinery ------------------------------------------------
 
-bool TaskGlue::workerArguments(const TaskInput &input, int workers, QList<QStringList> *arguments,
-                               QString *error)
+namespace {
+// The window's job: the task's types, met on the waiter thread only.
+class TaskJob : public Job
 {
-    const auto split = [&] {
-        arguments->clear();
-        for (int index = 0; Task::Splittable && workers > 1 && index < workers; ++index)
-            arguments->append(Task::toArguments(Task::share(input, index, workers)));
-        if (arguments->isEmpty())
-            arguments->append(Task::toArguments(input));
-    };
-    if (guarded(split, error))
-        return true;
-    *error = tr("The task could not be prepared: %1").arg(*error);
-    return false;
-}
-
-QByteArray TaskGlue::run(const QCommandLineParser &parser, const Task::Progress &progress)
-{
-    TaskInput input;
-    QString error;
-    if (!Task::readOptions(parser, &input, &error))
-        throw std::invalid_argument(error.toLocal8Bit().toStdString());
-    const TaskResult result = Task::run(input, progress);
-    QTextStream(stdout) << Task::describe(result) << Qt::endl;
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
-    out << result;
-    return bytes;
-}
-
-bool TaskGlue::combine(const QList<QByteArray> &results, TaskResult *result, QString *error)
-{
-    QList<TaskResult> parts;
-    for (const QByteArray &bytes : results) {
-        QDataStream in(bytes);
-        in.setVersion(ResultFile::StreamVersion);
-        in >> parts.emplace_back();
-        if (in.status() != QDataStream::Ok || !in.atEnd()) {
-            *error = tr("A worker's result is not a result of this task.");
-            return false;
-        }
+public:
+    TaskJob(const TaskInput &input, int workers)
+        : m_input(input), m_results(Task::Splittable ? qMax(1, workers) : 1)
+    {}
+    int workerCount() const override { return int(m_results.size()); }
+    QByteArray input(int index) override
+    {
+        const int count = workerCount();
+        return toBytes(count == 1 ? m_input : Task::share(m_input, index, count));
     }
-    if (guarded([&] { *result = parts.size() == 1 ? parts[0] : Task::combine(parts); }, error))
-        return true;
-    *error = tr("The workers' results could not be combined: %1").arg(*error);
-    return false;
+    void readResult(int index, const QByteArray &result) override
+    {
+        m_results[index] = fromBytes<TaskResult>(result, tr("it is not a result of this task"));
+    }
+    QVariant result() override
+    {
+        return QVariant::fromValue(m_results.size() == 1 ? m_results[0] : Task::combine(m_results));
+    }
+
+private:
+    TaskInput m_input;
+    QList<TaskResult> m_results;
+};
+} // namespace
+
+std::unique_ptr<Job> TaskGlue::newJob(const TaskInput &input, int workers)
+{
+    return std::make_unique<TaskJob>(input, workers);
 }
 
-// ---- The result file ----------------------------------------------------------------------------
+QByteArray TaskGlue::run(const QCommandLineParser &parser, const QByteArray &input,
+                         const Task::Progress &progress, QString *summary)
+{
+    TaskInput taskInput;
+    QString error;
+    if (!input.isEmpty())
+        taskInput = fromBytes<TaskInput>(input, tr("it is not an input of this task"));
+    else if (!Task::readOptions(parser, &taskInput, &error))
+        throw std::invalid_argument(error.toLocal8Bit().toStdString());
+    const TaskResult result = Task::run(taskInput, progress);
+    *summary = Task::describe(result);
+    return toBytes(result);
+}
 
-bool ResultFile::write(QIODevice *device, const Contents &contents)
+// ---- The files between the app and its workers --------------------------------------------------
+
+bool DataFile::write(QIODevice *device, const Contents &contents)
 {
     QDataStream out(device);
     out.setVersion(StreamVersion);
     out << Magic << FormatVersion << contents.token << contents.error
-        << qint64(contents.result.size());
-    for (qint64 done = 0; done < contents.result.size(); done += Chunk)
-        out.writeRawData(contents.result.constData() + done,
-                         int(qMin(Chunk, contents.result.size() - done)));
+        << qint64(contents.data.size());
+    for (qint64 done = 0; done < contents.data.size(); done += Chunk)
+        out.writeRawData(contents.data.constData() + done,
+                         int(qMin(Chunk, contents.data.size() - done)));
     return out.status() == QDataStream::Ok;
 }
 
-bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *contents,
-                      QString *error)
+bool DataFile::read(QIODevice *device, const QByteArray &token, Contents *contents, QString *error)
 {
     QDataStream in(device);
     in.setVersion(StreamVersion);
@@ -331,22 +417,22 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
     if ((in >> magic >> version).status() != QDataStream::Ok)
         *error = tr("the file is empty or cut short");
     else if (magic != Magic)
-        *error = tr("it is not a result file of this program");
+        *error = tr("it is not a file of this program");
     else if (version != FormatVersion)
         *error = tr("it has format version %1, and this program reads %2")
                          .arg(version)
                          .arg(FormatVersion);
     else if ((in >> contents->token).status() == QDataStream::Ok && contents->token != token)
-        *error = tr("it is a result of another run"); // known before any of its result is read
+        *error = tr("it is a file of another run"); // known before any of its data is read
     // A length is trusted only once its bytes are there (QDataStream reads a string in 1 MiB
-    // steps); the result is allocated exactly, and one too big for memory is an error, not a crash.
+    // steps); the data is allocated exactly, and data too big for memory is an error, not a crash.
     else if ((in >> contents->error >> size).status() == QDataStream::Ok
              && (size < 0 || size > device->bytesAvailable()))
         in.setStatus(QDataStream::ReadPastEnd);
     else if (in.status() == QDataStream::Ok
-             && guarded([&] { contents->result = QByteArray(size, Qt::Uninitialized); }, error))
+             && guarded([&] { contents->data = QByteArray(size, Qt::Uninitialized); }, error))
         for (qint64 done = 0; done < size && in.status() == QDataStream::Ok; done += Chunk)
-            in.readRawData(contents->result.data() + done, int(qMin(Chunk, size - done)));
+            in.readRawData(contents->data.data() + done, int(qMin(Chunk, size - done)));
     if (!error->isEmpty())
         return false;
     if (in.status() == QDataStream::ReadPastEnd)
@@ -354,7 +440,7 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
     else if (in.status() != QDataStream::Ok)
         *error = tr("the file is corrupt");
     else if (!in.atEnd())
-        *error = tr("it has unexpected bytes after the result");
+        *error = tr("it has unexpected bytes after its data");
     return error->isEmpty();
 }
 
@@ -362,18 +448,23 @@ bool ResultFile::read(QIODevice *device, const QByteArray &token, Contents *cont
 
 void Worker::addOptions(QCommandLineParser &parser)
 {
-    parser.addOption({QStringLiteral("worker"), tr("Run the task here, without a window.")});
-    parser.addOption({QStringLiteral("result"),
-                      tr("With --worker: write the result into <file>, which must exist, and "
-                         "stop as soon as nobody holds host.lock beside it."),
-                      QStringLiteral("file")});
-    parser.addOption({QStringLiteral("token"),
-                      tr("With --worker: the word that marks the result as this run's."),
-                      QStringLiteral("word")});
+    parser.addOptions(
+            {{QStringLiteral("worker"), tr("Run the task here, without a window.")},
+             {QStringLiteral("input"),
+              tr("With --worker: the task's input is in <file>, which the app wrote."),
+              QStringLiteral("file")},
+             {QStringLiteral("result"),
+              tr("With --worker: write the result into <file>, which must exist, and stop as "
+                 "soon as nobody holds host.lock beside it."),
+              QStringLiteral("file")},
+             {QStringLiteral("token"),
+              tr("With --worker: the word that marks the input and the result as this run's."),
+              QStringLiteral("word")}});
 }
 
 Worker::Worker(const QCommandLineParser &parser, Job job)
-    : m_resultFile(parser.value(QStringLiteral("result"))),
+    : m_inputFile(parser.value(QStringLiteral("input"))),
+      m_resultFile(parser.value(QStringLiteral("result"))),
       m_token(parser.value(QStringLiteral("token")).toUtf8()), m_job(std::move(job))
 {}
 
@@ -382,26 +473,56 @@ int Worker::exec()
     if (!m_resultFile.isEmpty() && !openResultFile())
         return ExitIoError;
     tick(); // a first progress record tells the waiter that this worker runs
-    QThread *thread = QThread::create([this] {
-        const auto progress = [this](qint64 done, qint64 total) {
-            m_done.store(done, std::memory_order_relaxed);
-            m_total.store(total, std::memory_order_relaxed);
-        };
-        if (!guarded([&] { m_contents.result = m_job(progress); }, &m_contents.error)
-            && m_contents.error.isEmpty())
-            m_contents.error = tr("the task failed without saying why");
-    });
+    QThread *thread = QThread::create([this] { work(); });
     thread->setParent(this);
     connect(thread, &QThread::finished, this, &Worker::finish);
     QTimer ticker;
     connect(&ticker, &QTimer::timeout, this, &Worker::tick);
     ticker.start(PollInterval);
+    m_printed.start();
     thread->start();
     if (!thread->isRunning() && !thread->isFinished()) {
         m_contents.error = tr("cannot create a thread for the task (out of memory or threads?)");
         QTimer::singleShot(0, this, &Worker::finish);
     }
     return QCoreApplication::exec();
+}
+
+// The job's thread. It reads the input too: the main thread must go on watching the app.
+void Worker::work()
+{
+    const auto progress = [this](qint64 done, qint64 total, const QString &text) {
+        const QMutexLocker locker(&m_progressMutex);
+        m_done = done;
+        m_total = total;
+        m_text = text;
+    };
+    QByteArray input;
+    if (!m_inputFile.isEmpty() && !readInput(&input)) {
+        m_exitCode = ExitIoError;
+        return;
+    }
+    if (!guarded([&] { m_contents.data = m_job(input, progress, &m_summary); }, &m_contents.error)
+        && m_contents.error.isEmpty())
+        m_contents.error = tr("the task failed without saying why");
+}
+
+// The input is trusted no more than a result is.
+bool Worker::readInput(QByteArray *input)
+{
+    const QFileInfo info(m_inputFile);
+    QFile file(m_inputFile);
+    DataFile::Contents contents;
+    QString why;
+    if (info.isSymLink() || !info.isFile())
+        why = tr("it is not a regular file");
+    else if (!file.open(QIODevice::ReadOnly))
+        why = file.errorString();
+    else if (DataFile::read(&file, m_token, &contents, &why))
+        *input = std::move(contents.data);
+    if (!why.isEmpty())
+        m_contents.error = tr("its input %1 is unusable: %2").arg(m_inputFile, why);
+    return why.isEmpty();
 }
 
 // Takes the worker's lock and opens the result file: only the file the app made, never through a
@@ -430,28 +551,48 @@ bool Worker::openResultFile()
 
 void Worker::tick()
 {
-    const qint64 record[2] = {m_done.load(std::memory_order_relaxed),
-                              m_total.load(std::memory_order_relaxed)};
-    if (m_result.isOpen() && m_result.seek(0)
-        && m_result.write(reinterpret_cast<const char *>(record), ProgressSize) == ProgressSize)
-        m_result.flush();
+    const QMutexLocker locker(&m_progressMutex);
     if (m_hostLock.isEmpty())
-        return; // a worker without --result runs alone
+        return printProgress(); // a worker without --result runs alone, maybe in a terminal
+    if (m_result.isOpen() && m_result.seek(0)
+        && m_result.write(progressRecord(m_done, m_total, m_text)) == ProgressSize)
+        m_result.flush();
     if (!QFileInfo::exists(m_hostLock))
         stopNow("the app cancelled the task or quit");
     if (QLockFile(m_hostLock).removeStaleLockFile()) // the app holds it no more
         stopNow("the app died", true);
 }
 
+// A few times a second on stderr: one line redrawn in place on a terminal, plain lines elsewhere.
+void Worker::printProgress(bool last)
+{
+    if (m_total <= 0 || (!last && !m_printed.hasExpired(PrintInterval.count())))
+        return;
+    m_printed.start();
+    QString line = tr("%1% (%L2 of %L3)").arg(m_done * 100 / m_total).arg(m_done).arg(m_total);
+    if (!m_text.isEmpty())
+        line += QLatin1String(": ") + m_text;
+    if (onTerminal(stderr))
+        QTextStream(stderr) << '\r' << line.leftJustified(79, u' ', true) << (last ? "\n" : "");
+    else
+        QTextStream(stderr) << line << '\n';
+}
+
 void Worker::finish()
 {
     tick(); // a result for an app that is gone would be left behind
-    int exitCode = m_contents.error.isEmpty() ? ExitOk : ExitTaskFailed;
-    if (exitCode != ExitOk)
+    int exitCode = m_contents.error.isEmpty() ? ExitOk : m_exitCode;
+    if (exitCode == ExitOk) {
+        m_done = m_total; // its last report may have come before the end
+        QTextStream(stdout) << m_summary << Qt::endl;
+    } else {
         qCCritical(lcWorker, "the task failed: %s", qUtf8Printable(m_contents.error));
-    if (m_lock) {
+    }
+    if (!m_lock) {
+        printProgress(true);
+    } else {
         m_contents.token = m_token;
-        if (!m_result.resize(0) || !m_result.seek(0) || !ResultFile::write(&m_result, m_contents)
+        if (!m_result.resize(0) || !m_result.seek(0) || !DataFile::write(&m_result, m_contents)
             || !m_result.flush()) {
             qCCritical(lcWorker, "cannot write the result to %s: %s",
                        qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
@@ -466,8 +607,8 @@ void Worker::finish()
 void Worker::stopNow(const char *why, bool appDied)
 {
     qCInfo(lcWorker, "stopping: %s", why);
-    QFile::remove(m_resultFile);
-    QFile::remove(m_resultFile + LogSuffix);
+    for (const QString &suffix : {QString(), QString(InputSuffix), QString(LogSuffix)})
+        QFile::remove(m_resultFile + suffix); // the app's files for this worker, never --input's
     m_lock->unlock();
     // Every stopping worker tries to remove the task's folder. If the app died, its lock is put
     // back (free), so that the next Start's sweep finds a folder that a killed worker left.
@@ -495,7 +636,7 @@ void removeDeadTaskFolders(uint owner)
     static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
             QRegularExpression::escape(FolderPrefix) + QStringLiteral("[A-Za-z0-9]{6}")));
     static const QRegularExpression fileName(QRegularExpression::anchoredPattern(
-            QStringLiteral(R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.lock|\.log)?)")));
+            QStringLiteral(R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.input|\.lock|\.log)?)")));
     const QFileInfoList folders = QDir(QDir::tempPath())
                                           .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
                                                          | QDir::NoSymLinks | QDir::Hidden);
@@ -552,237 +693,17 @@ QString diskFullNote(const QString &file)
 
 struct Waiter::Process // one worker, as the waiter sees it
 {
+    // Starting until its first progress record (it then holds its lock), Running until its lock
+    // is free again (or, before it took it, its pid is gone). Only update() moves it on.
+    enum State { Starting, Running, Ended } state = Starting;
+    bool collected = false; // its result is read, and handed to the job
     QString name; // for messages: "The worker (pid 12)", "Worker 2 of 3 (pid 12)"
     QString file; // its result file's name; its other files add a suffix
     std::unique_ptr<QTemporaryFile> result; // its destruction removes the file
     QByteArray token;
     qint64 pid = 0;
-    qint64 progress[2] = {0, 0}; // done, total
-    bool started = false; // it has written a first progress record, so it holds its lock
-    bool exited = false; // its lock is free again
-    ResultFile::Contents contents;
+    Progress progress; // as its last record said
 };
-
-void Waiter::run()
-{
-    m_clock.start();
-    m_error.clear();
-    m_handled.tryAcquire(m_handled.available()); // a late release of the last task
-    // A private folder (0700). tempPath() is empty when TMPDIR names no folder: not in / then.
-    const QString temp = QDir::tempPath();
-    std::optional<QTemporaryDir> folder;
-    if (!temp.isEmpty())
-        folder.emplace(temp + u'/' + FolderPrefix + QLatin1String("XXXXXX"));
-    QFileSystemWatcher watcher; // closing it can take the kernel 20 ms: not before finish()
-    if (folder && folder->isValid())
-        runIn(folder->path(), &watcher);
-    else
-        m_error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
-                     "writable folder.")
-                          .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
-                               folder ? folder->errorString() : tr("there is no such folder"));
-    finish();
-    m_processes.clear(); // removes the result files; the folder goes with `folder`
-    m_busy = false;
-}
-
-void Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
-{
-    QLockFile host(folder + u'/' + HostLock);
-    host.setStaleLockTime(0);
-    if (!host.tryLock(0)) { // the workers run while this thread holds it
-        m_error =
-                tr("Cannot create a lock file in %1: %2.").arg(folder, whyNotMade(host.fileName()));
-        return;
-    }
-    QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
-    removeDeadTaskFolders(QFileInfo(folder).ownerId());
-    watcher->addPath(folder); // wakes the loop when a worker's lock comes or goes
-    QList<qint64> pids;
-    while (pids.size() < m_arguments.size() && !isInterruptionRequested()
-           && startWorker(folder, int(pids.size())))
-        pids << m_processes.back()->pid;
-    if (pids.size() == m_arguments.size()) {
-        emit workersStarted(pids);
-        loopUntil(watcher, &Waiter::checkWorkers);
-    }
-    host.unlock(); // every worker stops by itself now
-    if (!loopUntil(watcher, &Waiter::allExited, QDeadlineTimer(StopTimeout)))
-        killStuckWorkers();
-}
-
-bool Waiter::startWorker(const QString &folder, int index)
-{
-    auto process = std::make_unique<Process>();
-    process->result = std::make_unique<QTemporaryFile>(
-            QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
-    if (!process->result->open() || process->result->fileName().isEmpty()) { // left nameless
-        m_error = tr("Cannot create a result file in %1: %2.")
-                          .arg(folder, whyNotMade(process->result->fileTemplate()));
-        return false;
-    }
-    process->file = process->result->fileName();
-    QFile log(process->file + LogSuffix); // made here to be 0600, as every file of the task
-    if (!log.open(QIODevice::WriteOnly | QIODevice::NewOnly)
-        || !log.setPermissions(QFile::ReadOwner | QFile::WriteOwner)) {
-        m_error = tr("Cannot create a log file in %1: %2.").arg(folder, log.errorString());
-        return false;
-    }
-    process->token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
-    QProcess starter;
-    starter.setProgram(m_program);
-    starter.setArguments(QStringList {QStringLiteral("--worker")} + m_arguments.at(index)
-                         + QStringList {QStringLiteral("--result"), process->file,
-                                        QStringLiteral("--token"),
-                                        QString::fromLatin1(process->token)});
-    starter.setStandardOutputFile(log.fileName(), QIODevice::Append);
-    starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
-    if (!starter.startDetached(&process->pid)) {
-        m_error = tr("Cannot start the worker %1: %2.").arg(m_program, whyNotStarted(starter));
-        return false;
-    }
-    const qsizetype count = m_arguments.size();
-    process->name = count == 1
-            ? tr("The worker (pid %1)").arg(process->pid)
-            : tr("Worker %1 of %2 (pid %3)").arg(index + 1).arg(count).arg(process->pid);
-    qCInfo(lcWaiter, "started %s: %s", qUtf8Printable(process->name.toLower()),
-           qUtf8Printable(shellQuoted(QStringList {m_program} + starter.arguments())));
-    m_processes.push_back(std::move(process));
-    return true;
-}
-
-// Runs the thread's event loop until `done` is true, looking each time the folder changes and
-// every PollInterval. cancel() quits the loop, even one yet to start (QThread::exec() then returns
-// at once), and `done` says whether that ends the wait.
-bool Waiter::loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(), QDeadlineTimer deadline)
-{
-    QTimer ticker;
-    const auto check = [&] {
-        if ((this->*done)() || deadline.hasExpired())
-            quit();
-    };
-    connect(&ticker, &QTimer::timeout, &ticker, check);
-    connect(watcher, &QFileSystemWatcher::directoryChanged, &ticker, check);
-    ticker.start(PollInterval);
-    while (!(this->*done)() && !deadline.hasExpired())
-        exec();
-    return (this->*done)();
-}
-
-// True once the task is decided: every worker delivered, one failed, or Cancel was pressed.
-bool Waiter::checkWorkers()
-{
-    bool allDone = true;
-    qint64 done = 0;
-    qint64 total = 0;
-    for (const auto &process : m_processes) {
-        if (!process->exited)
-            checkWorker(process.get());
-        if (!m_error.isEmpty()) {
-            m_error += diskFullNote(process->file);
-            return true;
-        }
-        allDone = allDone && process->exited;
-        done += process->progress[0];
-        total += process->progress[1];
-    }
-    if (total > 0 && !allDone)
-        emit progressChanged(done, total);
-    return allDone || isInterruptionRequested();
-}
-
-void Waiter::checkWorker(Process *process)
-{
-    QTemporaryFile *file = process->result.get();
-    process->exited = hasExited(process);
-    if (!process->exited) {
-        if (file->size() == ProgressSize && file->seek(0))
-            file->read(reinterpret_cast<char *>(process->progress), ProgressSize);
-        else if (!process->started
-                 && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
-            m_error = tr("%1 did not start within %2 s. %3")
-                              .arg(process->name)
-                              .arg(StartTimeout.count())
-                              .arg(lastWords(process->file));
-        return;
-    }
-    QString why;
-    if (!process->started)
-        m_error = tr("%1 ended before it started its task. %2")
-                          .arg(process->name, lastWords(process->file));
-    else if (file->size() <= ProgressSize)
-        m_error = tr("%1 stopped without writing a result: it crashed, aborted, exited early or "
-                     "was killed. %2")
-                          .arg(process->name, lastWords(process->file));
-    else if (!file->seek(0) || !ResultFile::read(file, process->token, &process->contents, &why))
-        m_error = tr("The result of %1 is unreadable: %2.").arg(process->name.toLower(), why);
-    else if (!process->contents.error.isEmpty())
-        m_error = tr("The task failed in %1: %2")
-                          .arg(process->name.toLower(), process->contents.error);
-    else
-        process->progress[0] = process->progress[1]; // done, whatever its last report said
-}
-
-// A worker that has written a first progress record holds its lock, and has exited once the lock
-// is free. Before, only its pid tells (its lock file may be half made, and removeStaleLockFile()
-// would take it away); the pid is looked at first, as the file is final once the process is gone.
-bool Waiter::hasExited(Process *process)
-{
-    const bool runs = process->started || processRuns(process->pid);
-    process->started = process->started || process->result->size() > 0;
-    return process->started ? holderGone(process->file + LockSuffix) : !runs;
-}
-
-bool Waiter::allExited()
-{
-    for (const auto &process : m_processes) {
-        process->exited = process->exited || hasExited(process.get());
-        if (!process->exited)
-            return false;
-    }
-    return true;
-}
-
-// Workers that did not stop in time (stopped, or blocked in the kernel) are killed, each only while
-// it is provably still that worker: a pid that went to another process since is never hit.
-void Waiter::killStuckWorkers()
-{
-    for (const auto &process : m_processes) {
-        qint64 holder = 0;
-        if (process->exited)
-            continue;
-        qCWarning(lcWaiter, "worker pid %lld did not stop within %lld s: ending it", process->pid,
-                  qint64(StopTimeout.count()));
-        killWorker(process->pid,
-                   QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
-                           && holder == process->pid,
-                   process->token);
-    }
-}
-
-void Waiter::finish()
-{
-    const double seconds = double(m_clock.nsecsElapsed()) / 1e9;
-    if (isInterruptionRequested()) {
-        qCInfo(lcWaiter, "cancelled");
-        emit cancelled();
-    } else if (!m_error.isEmpty()) {
-        qCWarning(lcWaiter, "failed: %s", qUtf8Printable(m_error));
-        emit failed(m_error);
-    } else {
-        QList<QByteArray> results;
-        for (const auto &process : m_processes)
-            results << std::move(process->contents.result);
-        qCInfo(lcWaiter, "finished in %.3f s", seconds);
-        emit progressChanged(1, 1); // a full bar, in any units
-        emit succeeded(results, seconds);
-        // This thread keeps its copy until the GUI thread has handled the signal (and the window
-        // dropped its copy): a big result is then freed here, not in the GUI thread.
-        const auto handled = [this] { m_handled.release(); };
-        QMetaObject::invokeMethod(this, handled, Qt::QueuedConnection);
-        m_handled.tryAcquire(1, std::chrono::milliseconds(StopTimeout).count());
-    }
-}
 
 Waiter::Waiter(QObject *parent)
     : QThread(parent), m_program(QCoreApplication::applicationFilePath())
@@ -797,19 +718,14 @@ Waiter::~Waiter()
     wait();
 }
 
-void Waiter::setWorkerProgram(const QString &program)
-{
-    m_program = program;
-}
-
-bool Waiter::start(const QList<QStringList> &workerArguments)
+bool Waiter::start(std::unique_ptr<Job> job)
 {
     if (m_busy)
         return false; // one task at a time
     // finished(), on which the window enables Start, comes moments before the thread ends.
     wait();
     m_busy = true;
-    m_arguments = workerArguments;
+    m_job = m_makeJob ? m_makeJob(job->workerCount()) : std::move(job);
     QThread::start();
     if (isRunning() || isFinished())
         return true;
@@ -821,4 +737,299 @@ void Waiter::cancel()
 {
     requestInterruption();
     quit(); // wakes the waiting loop at once
+}
+
+void Waiter::setWorkerProgram(const QString &program, const JobMaker &makeJob)
+{
+    m_program = program;
+    m_makeJob = makeJob;
+}
+
+void Waiter::setKeepInputFolder(const QString &folder)
+{
+    m_keepFolder = folder;
+}
+
+void Waiter::run()
+{
+    m_clock.start();
+    m_reported.invalidate();
+    m_lastProgress = {};
+    m_handled.tryAcquire(m_handled.available()); // a late release of the last task
+    // A private folder (0700). tempPath() is empty when TMPDIR names no folder: not in / then.
+    const QString temp = QDir::tempPath();
+    std::optional<QTemporaryDir> folder;
+    if (!temp.isEmpty())
+        folder.emplace(temp + u'/' + FolderPrefix + QLatin1String("XXXXXX"));
+    QFileSystemWatcher watcher; // closing it can take the kernel 20 ms: not before finish()
+    QString error;
+    if (folder && folder->isValid())
+        error = runIn(folder->path(), &watcher);
+    else
+        error = tr("Cannot create a folder for the task's files in %1: %2. Point TMPDIR at a "
+                   "writable folder.")
+                        .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
+                             folder ? folder->errorString() : tr("there is no such folder"));
+    m_processes.clear(); // their files, then the folder: nothing is left once the task is told
+    folder.reset();
+    finish(error);
+    m_job.reset(); // a big input or result is freed here, never in the GUI thread
+    m_busy = false;
+}
+
+QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
+{
+    QLockFile host(folder + u'/' + HostLock);
+    host.setStaleLockTime(0);
+    if (!host.tryLock(0)) // the workers run while this thread holds it
+        return tr("Cannot create a lock file in %1: %2.").arg(folder, whyNotMade(host.fileName()));
+    QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
+    removeDeadTaskFolders(QFileInfo(folder).ownerId());
+    watcher->addPath(folder); // wakes the loop when a worker's lock comes or goes
+    QString error;
+    QList<qint64> pids;
+    while (error.isEmpty() && pids.size() < m_job->workerCount() && !isInterruptionRequested()) {
+        error = startWorker(folder, int(pids.size()));
+        if (error.isEmpty())
+            pids << m_processes.back()->pid;
+    }
+    if (error.isEmpty() && !isInterruptionRequested()) {
+        emit workersStarted(pids);
+        loopUntil(watcher, [&] { return checkWorkers(&error); });
+    }
+    host.unlock(); // every worker stops by itself now
+    stopWorkers(watcher);
+    return error;
+}
+
+QString Waiter::startWorker(const QString &folder, int index)
+{
+    auto process = std::make_unique<Process>();
+    process->result = std::make_unique<QTemporaryFile>(
+            QStringLiteral("%1/worker-%2.XXXXXX").arg(folder).arg(index + 1));
+    if (!process->result->open() || process->result->fileName().isEmpty()) // left nameless
+        return tr("Cannot create a result file in %1: %2.")
+                .arg(folder, whyNotMade(process->result->fileTemplate()));
+    process->file = process->result->fileName();
+    process->token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
+    QFile log(process->file + LogSuffix); // made here to be 0600, as every file of the task
+    if (!log.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+        || !log.setPermissions(QFile::ReadOwner | QFile::WriteOwner))
+        return tr("Cannot create a log file in %1: %2.").arg(folder, log.errorString());
+    if (const QString error = writeInput(*process, index); !error.isEmpty())
+        return error;
+    QProcess starter;
+    starter.setProgram(m_program);
+    starter.setArguments({QStringLiteral("--worker"), QStringLiteral("--input"),
+                          process->file + InputSuffix, QStringLiteral("--result"), process->file,
+                          QStringLiteral("--token"), QString::fromLatin1(process->token)});
+    starter.setStandardOutputFile(log.fileName(), QIODevice::Append);
+    starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
+    if (!starter.startDetached(&process->pid))
+        return tr("Cannot start the worker %1: %2.").arg(m_program, whyNotStarted(starter));
+    const int count = m_job->workerCount();
+    process->name = count == 1
+            ? tr("The worker (pid %1)").arg(process->pid)
+            : tr("Worker %1 of %2 (pid %3)").arg(index + 1).arg(count).arg(process->pid);
+    qCInfo(lcWaiter, "started %s: %s", qUtf8Printable(process->name.toLower()),
+           qUtf8Printable(shellQuoted(QStringList {m_program} + starter.arguments())));
+    m_processes.push_back(std::move(process));
+    return {};
+}
+
+// A worker's part of the input, serialized here and handed over in a file: no command line would
+// carry it, whatever its size.
+QString Waiter::writeInput(const Process &process, int index)
+{
+    DataFile::Contents contents {process.token, {}, {}};
+    QString why;
+    if (!guarded([&] { contents.data = m_job->input(index); }, &why))
+        return tr("The task's input could not be prepared: %1").arg(why);
+    QFile input(process.file + InputSuffix);
+    if (!input.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+        || !input.setPermissions(QFile::ReadOwner | QFile::WriteOwner)
+        || !DataFile::write(&input, contents) || !input.flush())
+        return tr("Cannot write the input file %1: %2.").arg(input.fileName(), input.errorString());
+    return {};
+}
+
+// Runs the thread's event loop until `done` is true, looking each time the folder changes and
+// every PollInterval. cancel() quits the loop, even one yet to start (QThread::exec() then returns
+// at once), and `done` says whether that ends the wait.
+bool Waiter::loopUntil(QFileSystemWatcher *watcher, const std::function<bool()> &done,
+                       QDeadlineTimer deadline)
+{
+    QTimer ticker;
+    const auto check = [&] {
+        if (done() || deadline.hasExpired())
+            quit();
+    };
+    connect(&ticker, &QTimer::timeout, &ticker, check);
+    connect(watcher, &QFileSystemWatcher::directoryChanged, &ticker, check);
+    ticker.start(PollInterval);
+    while (!done() && !deadline.hasExpired())
+        exec();
+    return done();
+}
+
+// The one place where a worker's state moves on. Its pid is looked at before its file: once the
+// process is gone, the file is final. Before its first record only the pid tells (its lock file may
+// be half made, and removeStaleLockFile() would take it away).
+void Waiter::update(Process *process)
+{
+    if (process->state == Process::Starting) {
+        const bool runs = processRuns(process->pid);
+        if (process->result->size() > 0)
+            process->state = Process::Running;
+        else if (!runs)
+            process->state = Process::Ended;
+    }
+    if (process->state == Process::Running && holderGone(process->file + LockSuffix))
+        process->state = Process::Ended;
+    if (process->state == Process::Running && process->result->seek(0))
+        readProgressRecord(process->result->read(ProgressSize), &process->progress);
+}
+
+// True once the task is decided: every worker delivered, one failed (`error` says why, once), or
+// Cancel was pressed.
+bool Waiter::checkWorkers(QString *error)
+{
+    bool allCollected = true;
+    for (int index = 0; index < int(m_processes.size()) && error->isEmpty(); ++index) {
+        Process *process = m_processes[index].get();
+        update(process);
+        if (process->state == Process::Ended && !process->collected)
+            *error = collect(process, index);
+        else if (process->state == Process::Starting
+                 && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
+            *error = tr("%1 did not start within %2 s. %3")
+                             .arg(process->name)
+                             .arg(StartTimeout.count())
+                             .arg(lastWords(process->file));
+        if (!error->isEmpty()) {
+            *error += diskFullNote(process->file);
+            keepInput(*process);
+        }
+        allCollected = allCollected && process->collected;
+    }
+    if (!allCollected && error->isEmpty())
+        reportProgress();
+    return allCollected || !error->isEmpty() || isInterruptionRequested();
+}
+
+// Reads the result of a worker that has ended, and hands it to the job, which decodes it here.
+QString Waiter::collect(Process *process, int index)
+{
+    QTemporaryFile *file = process->result.get();
+    const QString name = process->name.toLower();
+    DataFile::Contents contents;
+    QString why;
+    if (file->size() == 0)
+        return tr("%1 ended before it started its task. %2")
+                .arg(process->name, lastWords(process->file));
+    if (!file->seek(0) || file->peek(ProgressTag.size()) == ProgressTag)
+        return tr("%1 stopped without writing a result: it crashed, aborted, exited early or was "
+                  "killed. %2")
+                .arg(process->name, lastWords(process->file));
+    if (!DataFile::read(file, process->token, &contents, &why))
+        return tr("The result of %1 is unreadable: %2.").arg(name, why);
+    if (!contents.error.isEmpty())
+        return tr("The task failed in %1: %2").arg(name, contents.error);
+    if (!guarded([&] { m_job->readResult(index, contents.data); }, &why))
+        return tr("The result of %1 could not be read: %2.").arg(name, why);
+    process->collected = true;
+    process->progress.done = process->progress.total; // whatever its last record said
+    return {};
+}
+
+// The workers' progress, summed, with the text of the first that is still at work: sent when it
+// changed, at most every ReportInterval, for the window repaints on each.
+void Waiter::reportProgress()
+{
+    Progress sum;
+    for (const auto &process : m_processes) {
+        sum.done += process->progress.done;
+        sum.total += process->progress.total;
+        if (sum.text.isEmpty() && !process->collected)
+            sum.text = process->progress.text;
+    }
+    const auto now = std::tie(sum.done, sum.total, sum.text);
+    if (sum.total <= 0 || now == m_lastProgress
+        || (m_reported.isValid() && !m_reported.hasExpired(ReportInterval.count())))
+        return;
+    m_lastProgress = now;
+    m_reported.start();
+    emit progressChanged(sum.done, sum.total, sum.text);
+}
+
+// Waits for every worker to end, and kills those that did not in time (stopped, or blocked in the
+// kernel), each only while it is provably still that worker: a pid that went to another process
+// since is never hit.
+void Waiter::stopWorkers(QFileSystemWatcher *watcher)
+{
+    const auto allEnded = [this] {
+        bool all = true;
+        for (const auto &process : m_processes) {
+            update(process.get());
+            all = all && process->state == Process::Ended;
+        }
+        return all;
+    };
+    if (loopUntil(watcher, allEnded, QDeadlineTimer(StopTimeout)))
+        return;
+    for (const auto &process : m_processes) {
+        qint64 holder = 0;
+        if (process->state == Process::Ended)
+            continue;
+        qCWarning(lcWaiter, "worker pid %lld did not stop within %lld s: ending it", process->pid,
+                  qint64(StopTimeout.count()));
+        killWorker(process->pid,
+                   QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
+                           && holder == process->pid,
+                   process->token);
+    }
+}
+
+// With --keep-input, a failed worker's input is copied out of the task's folder (which goes), and
+// the log tells how to replay it.
+void Waiter::keepInput(const Process &process)
+{
+    if (m_keepFolder.isEmpty())
+        return;
+    const QString token = QString::fromLatin1(process.token);
+    const QString kept = QDir(m_keepFolder).absoluteFilePath(FolderPrefix + token + InputSuffix);
+    if (QFile::copy(process.file + InputSuffix, kept))
+        qCWarning(lcWaiter, "kept the input of %s; to replay it: %s",
+                  qUtf8Printable(process.name.toLower()),
+                  qUtf8Printable(shellQuoted({m_program, QStringLiteral("--worker"),
+                                              QStringLiteral("--input"), kept,
+                                              QStringLiteral("--token"), token})));
+    else
+        qCWarning(lcWaiter, "cannot keep the input of %s in %s", qUtf8Printable(token),
+                  qUtf8Printable(m_keepFolder));
+}
+
+void Waiter::finish(QString error)
+{
+    const double seconds = double(m_clock.nsecsElapsed()) / 1e9;
+    QVariant result;
+    if (error.isEmpty() && !isInterruptionRequested()
+        && !guarded([&] { result = m_job->result(); }, &error))
+        error = tr("The workers' results could not be combined: %1").arg(error);
+    if (isInterruptionRequested()) {
+        qCInfo(lcWaiter, "cancelled");
+        emit cancelled();
+    } else if (!error.isEmpty()) {
+        qCWarning(lcWaiter, "failed: %s", qUtf8Printable(error));
+        emit failed(error);
+    } else {
+        qCInfo(lcWaiter, "finished in %.3f s", seconds);
+        emit progressChanged(1, 1, QString()); // a full bar, in any units
+        emit succeeded(result, seconds);
+        // This thread keeps its copy until the GUI thread has handled the signal (and the window
+        // dropped its copy): a big result is then freed here, not in the GUI thread.
+        const auto handled = [this] { m_handled.release(); };
+        QMetaObject::invokeMethod(this, handled, Qt::QueuedConnection);
+        m_handled.tryAcquire(1, std::chrono::milliseconds(StopTimeout).count());
+    }
 }

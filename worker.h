@@ -8,13 +8,15 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLockFile>
+#include <QMutex>
 #include <QSemaphore>
-#include <QStringList>
 #include <QThread>
+#include <QVariant>
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
@@ -24,8 +26,8 @@ class QFileSystemWatcher;
 QT_END_NAMESPACE
 
 // ==== YOUR TASK: BEGIN ===========================================================================
-// This section, its twin in worker.cpp and the parts of mainwindow.h/.cpp marked the same way are
-// all you change to run your own work. Nothing outside them looks inside these types.
+// This section, its twin in worker.cpp and createTaskWidgets() in mainwindow.cpp, marked the same
+// way, are all you change to run your own work. Nothing outside them looks inside these types.
 //
 // The demo estimates e: the mean number of uniform(0,1) draws whose sum first exceeds 1 is e.
 
@@ -41,15 +43,17 @@ struct TaskResult
     quint64 trials = 0;
 };
 
-// The result travels from the worker to the window through QDataStream.
+// The input travels to each worker, and its result back, through QDataStream in a file: any type
+// of any size. The app runs >> on a result in the waiter thread, never in the GUI thread.
+QDataStream &operator<<(QDataStream &out, const TaskInput &input);
+QDataStream &operator>>(QDataStream &in, TaskInput &input);
 QDataStream &operator<<(QDataStream &out, const TaskResult &result);
 QDataStream &operator>>(QDataStream &in, TaskResult &result);
 
 namespace Task {
-// The input travels to a worker on its command line, so that a worker can be replayed by hand.
+// A convenience for a terminal: `--worker` without `--input` runs the input these options give.
 void addOptions(QCommandLineParser &parser);
 bool readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error);
-QStringList toArguments(const TaskInput &input);
 
 // Parallel workers. A task that cannot be split sets Splittable to false: it then runs in one
 // worker, the window hides its Workers box, and share() and combine() are never called.
@@ -57,39 +61,51 @@ constexpr bool Splittable = true;
 TaskInput share(const TaskInput &input, int index, int count); // the part of worker `index`
 TaskResult combine(const QList<TaskResult> &results); // the results of all parts, in order
 
-// The work, on a thread of its own in a worker process. It may throw. progress() only stores two
-// numbers: call it as often as you like.
-using Progress = std::function<void(qint64 done, qint64 total)>;
+// The work, on a thread of its own in a worker process. It may throw. progress() only stores its
+// values: call it as often as you like; `text` ("pass 2 of 3: sorting") may be empty.
+using Progress = std::function<void(qint64 done, qint64 total, const QString &text)>;
 TaskResult run(const TaskInput &input, const Progress &progress);
 
 QString describe(const TaskResult &result); // one line, for a terminal and the log
 } // namespace Task
 // ==== YOUR TASK: END =============================================================================
 
-// Between the task and the machinery: whatever a task function throws becomes `error`.
+// What the waiter asks of one task, on its own thread: it never sees the task's types. Each
+// function may throw; what it throws becomes the status message.
+class Job
+{
+public:
+    virtual ~Job() = default;
+    virtual int workerCount() const = 0;
+    virtual QByteArray input(int index) = 0; // worker `index`'s part of the input, serialized
+    virtual void readResult(int index, const QByteArray &result) = 0; // decoded and kept
+    virtual QVariant result() = 0; // the kept results, combined
+};
+
+// Between the task and the machinery.
 namespace TaskGlue {
-bool workerArguments(const TaskInput &input, int workers, QList<QStringList> *arguments,
-                     QString *error);
-QByteArray run(const QCommandLineParser &parser, const Task::Progress &progress); // may throw
-bool combine(const QList<QByteArray> &results, TaskResult *result, QString *error);
+std::unique_ptr<Job> newJob(const TaskInput &input, int workers); // the window's job
+// A worker's work: its input from `input` (serialized), or from the options if that is empty.
+QByteArray run(const QCommandLineParser &parser, const QByteArray &input,
+               const Task::Progress &progress, QString *summary); // may throw
 } // namespace TaskGlue
 
-// The result file: a header, then the error or the result. The reader trusts nothing in it: a
-// truncated, corrupt or foreign file becomes one clear error.
-namespace ResultFile {
+// The files between the app and a worker, input and result alike: a header, then an error or the
+// data. The reader trusts nothing in it: a truncated, corrupt or foreign file is one clear error.
+namespace DataFile {
 constexpr quint32 Magic = 0x4C545232; // "LTR2"
-constexpr quint16 FormatVersion = 3;
+constexpr quint16 FormatVersion = 4;
 constexpr int StreamVersion = 20; // QDataStream::Qt_6_0, pinned: old and new Qt agree
 
 struct Contents
 {
     QByteArray token; // the waiter's word for one worker: a file without it is not ours
     QString error; // empty when the task succeeded
-    QByteArray result;
+    QByteArray data;
 };
 bool write(QIODevice *device, const Contents &contents);
 bool read(QIODevice *device, const QByteArray &token, Contents *contents, QString *error);
-} // namespace ResultFile
+} // namespace DataFile
 
 // The worker process (`--worker`). Its main thread holds the worker's lock, writes progress and
 // watches the app's lock while the job runs on a thread of its own: so the process stops the
@@ -99,28 +115,40 @@ class Worker : public QObject
     Q_OBJECT
 
 public:
-    using Job = std::function<QByteArray(const Task::Progress &progress)>;
+    // The work: its result from its input, and a line that sums the result up for a terminal.
+    using Job = std::function<QByteArray(const QByteArray &input, const Task::Progress &progress,
+                                         QString *summary)>;
     enum ExitCode { ExitOk, ExitUsage, ExitTaskFailed, ExitHostGone, ExitIoError };
 
-    static void addOptions(QCommandLineParser &parser); // --worker, --result, --token
+    static void addOptions(QCommandLineParser &parser); // --worker, --input, --result, --token
     Worker(const QCommandLineParser &parser, Job job);
     int exec();
 
 private:
+    void work();
+    bool readInput(QByteArray *input);
     bool openResultFile();
     void tick();
+    void printProgress(bool last = false);
     void finish();
     [[noreturn]] void stopNow(const char *why, bool appDied = false);
 
+    QString m_inputFile; // the app's file for the input; empty: the task's options give it
     QString m_resultFile; // the app's file for the result; empty: print the result only
-    QByteArray m_token; // the waiter's word for this worker, written with the result
+    QByteArray m_token; // the waiter's word for this worker, in its input and its result
     Job m_job;
     QString m_hostLock; // held by the app while it wants the result
     std::unique_ptr<QLockFile> m_lock;
     QFile m_result; // holds progress records until the result replaces them
-    std::atomic<qint64> m_done {0};
-    std::atomic<qint64> m_total {0};
-    ResultFile::Contents m_contents; // written by the job's thread before it finishes
+    QMutex m_progressMutex; // guards the job's progress: m_done, m_total and m_text
+    qint64 m_done = 0;
+    qint64 m_total = 0;
+    QString m_text;
+    QElapsedTimer m_printed; // when progress was last printed on stderr
+    // Written by the job's thread before it ends:
+    ExitCode m_exitCode = ExitTaskFailed;
+    DataFile::Contents m_contents;
+    QString m_summary;
 };
 
 // The waiter: a thread that starts the workers as detached copies of this program, waits for them
@@ -130,17 +158,22 @@ class Waiter : public QThread
     Q_OBJECT
 
 public:
+    using JobMaker = std::function<std::unique_ptr<Job>(int workers)>;
+
     explicit Waiter(QObject *parent = nullptr);
     ~Waiter() override;
 
-    void setWorkerProgram(const QString &program); // the default is this program itself
-    bool start(const QList<QStringList> &workerArguments); // one command line per worker
+    bool start(std::unique_ptr<Job> job);
     void cancel();
+    // Workers run this program itself unless told otherwise; a program of another kind comes
+    // with its own way of making jobs, which then replace the ones start() is given.
+    void setWorkerProgram(const QString &program, const JobMaker &makeJob = {});
+    void setKeepInputFolder(const QString &folder); // where a failed worker's input is copied
 
 signals:
     void workersStarted(const QList<qint64> &pids);
-    void progressChanged(qint64 done, qint64 total);
-    void succeeded(const QList<QByteArray> &results, double seconds);
+    void progressChanged(qint64 done, qint64 total, const QString &text);
+    void succeeded(const QVariant &result, double seconds);
     void failed(const QString &message);
     void cancelled();
 
@@ -150,25 +183,30 @@ protected:
 private:
     struct Process;
 
-    void runIn(const QString &folder, QFileSystemWatcher *watcher);
-    bool startWorker(const QString &folder, int index);
-    bool loopUntil(QFileSystemWatcher *watcher, bool (Waiter::*done)(),
+    QString runIn(const QString &folder, QFileSystemWatcher *watcher);
+    QString startWorker(const QString &folder, int index);
+    QString writeInput(const Process &process, int index);
+    bool loopUntil(QFileSystemWatcher *watcher, const std::function<bool()> &done,
                    QDeadlineTimer deadline = QDeadlineTimer::Forever);
-    bool checkWorkers();
-    void checkWorker(Process *process);
-    bool hasExited(Process *process);
-    bool allExited();
-    void killStuckWorkers();
-    void finish();
+    void update(Process *process);
+    bool checkWorkers(QString *error);
+    QString collect(Process *process, int index);
+    void reportProgress();
+    void stopWorkers(QFileSystemWatcher *watcher);
+    void keepInput(const Process &process);
+    void finish(QString error);
 
     QString m_program;
-    QList<QStringList> m_arguments; // set before each start(), read by run() only
+    JobMaker m_makeJob;
+    QString m_keepFolder;
     std::atomic<bool> m_busy {false}; // from start() to the end of run()
     QSemaphore m_handled; // released once the GUI thread has handled succeeded()
-    // One task's state, touched by run() on the waiter thread only.
+    // One task's state, touched by run() on the waiter thread only (m_job is set by start()).
+    std::unique_ptr<Job> m_job;
     std::vector<std::unique_ptr<Process>> m_processes;
-    QString m_error;
     QElapsedTimer m_clock;
+    QElapsedTimer m_reported; // when progress was last sent to the window
+    std::tuple<qint64, qint64, QString> m_lastProgress; // as last sent: done, total, text
 };
 
 #endif // WORKER_H

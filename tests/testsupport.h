@@ -73,11 +73,44 @@ inline QList<qint64> workerPids(QWidget *window)
     return pids;
 }
 
-// A shown window whose workers are the test worker, or `program`.
+// The test worker's job: raw bytes both ways (worker i gets input i), nothing of the task. Its
+// result, as the window gets it, is the list of the workers' results.
+class BytesJob : public Job
+{
+public:
+    explicit BytesJob(const QList<QByteArray> &inputs) : m_inputs(inputs), m_results(inputs.size())
+    {}
+    int workerCount() const override { return int(m_inputs.size()); }
+    QByteArray input(int index) override { return m_inputs.at(index); }
+    void readResult(int index, const QByteArray &result) override { m_results[index] = result; }
+    QVariant result() override { return QVariant::fromValue(m_results); }
+
+private:
+    QList<QByteArray> m_inputs;
+    QList<QByteArray> m_results;
+};
+
+inline std::unique_ptr<Job> bytesJob(const QList<QByteArray> &inputs)
+{
+    return std::make_unique<BytesJob>(inputs);
+}
+
+// Makes `waiter` start the test worker (or `program`, which runs the test worker's machinery) with
+// empty inputs, one per worker that the window asks for.
+inline void useTestWorker(Waiter *waiter, const QString &program = QStringLiteral(TEST_WORKER))
+{
+    waiter->setWorkerProgram(program,
+                             [](int workers) { return bytesJob(QList<QByteArray>(workers)); });
+}
+
+// A shown window whose workers are the test worker, or `program` (the app itself, with its task).
 inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLiteral(TEST_WORKER))
 {
     auto window = std::make_unique<MainWindow>();
-    waiterOf(window.get())->setWorkerProgram(program);
+    if (program == QStringLiteral(TEST_WORKER))
+        useTestWorker(waiterOf(window.get()));
+    else
+        waiterOf(window.get())->setWorkerProgram(program);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         qWarning("the window was not exposed");
@@ -95,7 +128,9 @@ public:
         connect(waiter, &Waiter::workersStarted, this,
                 [this](const QList<qint64> &pids) { started << pids; });
         connect(waiter, &Waiter::succeeded, this,
-                [this](const QList<QByteArray> &results) { succeeded << results; });
+                [this](const QVariant &result) { succeeded << result.value<QList<QByteArray>>(); });
+        connect(waiter, &Waiter::progressChanged, this,
+                [this](qint64, qint64, const QString &text) { progressTexts << text; });
         connect(waiter, &Waiter::failed, this,
                 [this](const QString &message) { failed << message; });
         connect(waiter, &Waiter::cancelled, this, [this] { ++cancelled; });
@@ -106,12 +141,14 @@ public:
         started.clear();
         succeeded.clear();
         failed.clear();
+        progressTexts.clear();
         cancelled = 0;
     }
 
     QList<QList<qint64>> started;
     QList<QList<QByteArray>> succeeded;
     QStringList failed;
+    QStringList progressTexts;
     int cancelled = 0;
 };
 
@@ -148,7 +185,7 @@ inline QByteArray defaultResultBytes()
 {
     QByteArray bytes;
     QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
+    out.setVersion(DataFile::StreamVersion);
     out << TaskResult();
     return bytes;
 }

@@ -27,7 +27,7 @@ TaskInput input(quint64 trials, quint32 seed = 1)
 // What the window shows for `input` with `workers` workers, computed here in the test.
 TaskResult expectedResult(const TaskInput &input, int workers)
 {
-    const auto ignore = [](qint64, qint64) {};
+    const auto ignore = [](qint64, qint64, const QString &) {};
     if (workers == 1)
         return Task::run(input, ignore);
     QList<TaskResult> results;
@@ -57,13 +57,15 @@ private slots:
     void runEstimatesE();
     void runReportsProgress();
     void sharesCoverEveryTrialWithTheirOwnSeeds();
-    void optionsRoundTrip();
+    void inputAndResultRoundTrip();
     void badOptionsSayWhy_data();
     void badOptionsSayWhy();
     void windowShowsTheEstimate_data();
     void windowShowsTheEstimate();
     void workerPrintsTheEstimateInATerminal();
     void workerRefusesBadInputWithItsReason();
+    void workerRunsAnInputFileLikeTheApp();
+    void workerCommandLineHoldsNoTaskData();
 
 private:
     QTemporaryDir m_temp;
@@ -77,10 +79,11 @@ void tst_DemoTask::initTestCase()
 
 void tst_DemoTask::runEstimatesE()
 {
-    const TaskResult result = Task::run(input(2'000'000, 7), [](qint64, qint64) {});
+    const TaskResult result =
+            Task::run(input(2'000'000, 7), [](qint64, qint64, const QString &) {});
     QCOMPARE(result.trials, quint64(2'000'000));
     QVERIFY2(std::abs(result.estimate - M_E) < 0.01, qPrintable(Task::describe(result)));
-    const TaskResult again = Task::run(input(2'000'000, 7), [](qint64, qint64) {});
+    const TaskResult again = Task::run(input(2'000'000, 7), [](qint64, qint64, const QString &) {});
     QCOMPARE(again.estimate, result.estimate); // the same seed, the same draws
 }
 
@@ -88,7 +91,7 @@ void tst_DemoTask::runReportsProgress()
 {
     qint64 last = 0;
     int calls = 0;
-    Task::run(input(1'000'000), [&](qint64 done, qint64 total) {
+    Task::run(input(1'000'000), [&](qint64 done, qint64 total, const QString &) {
         QCOMPARE(total, qint64(1'000'000));
         QVERIFY(done > last && done <= total);
         last = done;
@@ -114,14 +117,25 @@ void tst_DemoTask::sharesCoverEveryTrialWithTheirOwnSeeds()
     QVERIFY2(std::abs(combined.estimate - M_E) < 0.01, qPrintable(Task::describe(combined)));
 }
 
-void tst_DemoTask::optionsRoundTrip()
+// The input and the result travel through QDataStream: what goes in comes out.
+void tst_DemoTask::inputAndResultRoundTrip()
 {
     const TaskInput original = input(12345, 4294967295u);
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(DataFile::StreamVersion);
+    out << original << TaskResult {2.5, 77};
+    QDataStream in(bytes);
+    in.setVersion(DataFile::StreamVersion);
     TaskInput read;
-    QString error;
-    QVERIFY2(readArguments(Task::toArguments(original), &read, &error), qPrintable(error));
+    TaskResult result;
+    in >> read >> result;
+    QCOMPARE(in.status(), QDataStream::Ok);
+    QVERIFY(in.atEnd());
     QCOMPARE(read.trials, original.trials);
     QCOMPARE(read.seed, original.seed);
+    QCOMPARE(result.estimate, 2.5);
+    QCOMPARE(result.trials, quint64(77));
 }
 
 void tst_DemoTask::badOptionsSayWhy_data()
@@ -198,6 +212,50 @@ void tst_DemoTask::workerRefusesBadInputWithItsReason()
     const QString errors = QString::fromLocal8Bit(worker.readAllStandardError());
     QVERIFY2(errors.contains(QLatin1String("--trials takes a whole number above 0, not 'many'")),
              qPrintable(errors));
+}
+
+// `--worker --input FILE --token T`, as a log line replays a worker: the input is read from the
+// file, and the same input gives the same estimate as through the options.
+void tst_DemoTask::workerRunsAnInputFileLikeTheApp()
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(DataFile::StreamVersion);
+    out << input(100'000, 3);
+    QFile file(m_temp.filePath(QStringLiteral("kept.input")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QVERIFY(DataFile::write(&file, {"replay", {}, bytes}));
+    file.close();
+    QProcess worker;
+    worker.start(QStringLiteral(APP_PROGRAM),
+                 {QStringLiteral("--worker"), QStringLiteral("--input"), file.fileName(),
+                  QStringLiteral("--token"), QStringLiteral("replay")});
+    QVERIFY(worker.waitForFinished(TaskTimeout));
+    QCOMPARE(worker.exitCode(), int(Worker::ExitOk));
+    const QString expected = Task::describe(expectedResult(input(100'000, 3), 1));
+    QCOMPARE(QString::fromUtf8(worker.readAllStandardOutput()).trimmed(), expected);
+    QVERIFY(file.exists()); // --input's file is the user's: the worker leaves it
+}
+
+// The input travels in a file: the running worker's command line has none of it, and stays short.
+void tst_DemoTask::workerCommandLineHoldsNoTaskData()
+{
+    auto window = newWindow(QStringLiteral(APP_PROGRAM));
+    widget<QSpinBox>(window.get(), "trialsBox")->setValue(2'000'000'000);
+    widget<QSpinBox>(window.get(), "seedBox")->setValue(987654);
+    click(window.get(), "startButton");
+    QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 1, TaskTimeout);
+    QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(workerPids(window.get()).first()));
+    QVERIFY(commandLine.open(QIODevice::ReadOnly));
+    const QByteArray arguments = commandLine.readAll();
+    QVERIFY2(arguments.size() < 1024, arguments.constData());
+    QVERIFY2(!arguments.contains("--trials") && !arguments.contains("987654")
+                     && !arguments.contains("2000000000"),
+             arguments.constData());
+    QVERIFY(arguments.contains(QByteArray("--input\0")));
+    click(window.get(), "cancelButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    QCOMPARE(status(window.get()), QStringLiteral("Cancelled."));
 }
 
 QTEST_MAIN(tst_DemoTask)

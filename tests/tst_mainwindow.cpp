@@ -34,6 +34,10 @@ private slots:
     void workerRunsAloneWithoutTheApp();
     void commandLineErrorsAreOneLine_data();
     void commandLineErrorsAreOneLine();
+    void qtOptionsOpenTheWindow_data();
+    void qtOptionsOpenTheWindow();
+    void progressTextIsShownAndRead();
+    void workerInATerminalPrintsProgress();
 
 private:
     void verifyNothingLeft(const QList<qint64> &pids);
@@ -195,18 +199,14 @@ void tst_MainWindow::screenReaderHearsTheValues()
     QCOMPARE(statusText->text(QAccessible::Name), QStringLiteral("Done."));
 }
 
-// Data may hold markup (a path, an exception's message): value labels never render it.
+// Data may hold markup (a path, an exception's message): value labels never render it. (The
+// task's own labels, which may show a picture, are its own test's.)
 void tst_MainWindow::valueLabelsShowPlainText()
 {
     auto window = newWindow();
-    int values = 0;
-    for (QLabel *label : window->findChildren<QLabel *>()) {
-        if (label->objectName().isEmpty())
-            continue; // a form's caption
-        QVERIFY2(label->textFormat() == Qt::PlainText, qPrintable(label->objectName()));
-        ++values;
-    }
-    QVERIFY(values >= 4);
+    for (const char *name :
+         {"statusLabel", "timeLabel", "pidsLabel", "clicksLabel", "progressLabel"})
+        QVERIFY2(widget<QLabel>(window.get(), name)->textFormat() == Qt::PlainText, name);
 }
 
 // `--worker` without the app's files: the way to run the task alone in a terminal or debugger.
@@ -234,6 +234,13 @@ void tst_MainWindow::commandLineErrorsAreOneLine_data()
     QTest::newRow("--token without --worker")
             << QStringList {QStringLiteral("--token"), QStringLiteral("x")}
             << QStringLiteral("--token only works with --worker");
+    QTest::newRow("--input without --worker")
+            << QStringList {QStringLiteral("--input"), QStringLiteral("x")}
+            << QStringLiteral("--input only works with --worker");
+    QTest::newRow("--keep-input with --worker")
+            << QStringList {QStringLiteral("--worker"), QStringLiteral("--keep-input"),
+                            QStringLiteral("x")}
+            << QStringLiteral("--keep-input only works without --worker");
 }
 
 // Needs no display: the app decides before it makes its QApplication. Only the app's own line
@@ -259,6 +266,71 @@ void tst_MainWindow::commandLineErrorsAreOneLine()
     }
     QCOMPARE(ours, QStringList {error});
     QVERIFY(app.readAllStandardOutput().isEmpty());
+}
+
+void tst_MainWindow::qtOptionsOpenTheWindow_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::newRow("-platform") << QStringList {QStringLiteral("-platform"),
+                                               QStringLiteral("offscreen")};
+    QTest::newRow("-style") << QStringList {QStringLiteral("-style"), QStringLiteral("Fusion")};
+    QTest::newRow("-reverse -qwindowgeometry")
+            << QStringList {QStringLiteral("-reverse"), QStringLiteral("-qwindowgeometry"),
+                            QStringLiteral("400x300+10+10")};
+}
+
+// Qt's own options are the window's: it opens, and stays open until it is told to quit.
+void tst_MainWindow::qtOptionsOpenTheWindow()
+{
+    QFETCH(QStringList, arguments);
+    QProcess app;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    const QTemporaryDir runtime; // Qt makes one when XDG_RUNTIME_DIR is not set: not in TMPDIR
+    environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime.path());
+    app.setProcessEnvironment(environment);
+    app.start(QStringLiteral(APP_PROGRAM), arguments);
+    QVERIFY(app.waitForStarted(TaskTimeout));
+    // An option that the app did not take would end it at once, with an error.
+    QVERIFY2(!app.waitForFinished(3000), app.readAllStandardError().constData());
+    app.kill();
+    QVERIFY(app.waitForFinished(TaskTimeout));
+}
+
+// A task's words about its progress are shown under the bar, and read as they are.
+void tst_MainWindow::progressTextIsShownAndRead()
+{
+    const QString words = QStringLiteral("pass 2 of 3: sorting <b>x</b>");
+    ScopedEnv words8("TESTWORKER_TEXT", words.toUtf8());
+    ScopedEnv mode("TESTWORKER_MODE", "hang");
+    auto window = newWindow();
+    click(window.get(), "startButton");
+    QTRY_COMPARE_WITH_TIMEOUT(text(window.get(), "progressLabel"), words, TaskTimeout);
+    auto label = widget<QLabel>(window.get(), "progressLabel");
+    QCOMPARE(QAccessible::queryAccessibleInterface(label)->text(QAccessible::Name), words);
+    const QList<qint64> pids = workerPids(window.get());
+    click(window.get(), "cancelButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    verifyNothingLeft(pids);
+}
+
+// `--worker` alone prints its progress on stderr as it goes (plain lines, not being a terminal),
+// and its summary on stdout.
+void tst_MainWindow::workerInATerminalPrintsProgress()
+{
+    ScopedEnv millis("TESTWORKER_MILLIS", "1500");
+    ScopedEnv text("TESTWORKER_TEXT", "counting");
+    QProcess worker;
+    worker.start(QStringLiteral(TEST_WORKER), {QStringLiteral("--worker")});
+    QVERIFY(worker.waitForFinished(TaskTimeout));
+    QCOMPARE(worker.exitCode(), int(Worker::ExitOk));
+    const QStringList lines = QString::fromLocal8Bit(worker.readAllStandardError())
+                                      .split(u'\n', Qt::SkipEmptyParts)
+                                      .filter(QStringLiteral(": counting"));
+    QVERIFY2(lines.size() >= 3, qPrintable(lines.join(u'|'))); // a few times a second
+    QVERIFY2(lines.constLast().startsWith(QLatin1String("100% ")), qPrintable(lines.constLast()));
+    QCOMPARE(QString::fromUtf8(worker.readAllStandardOutput()).trimmed(),
+             QStringLiteral("testworker: done in mode ok, input of 0 bytes"));
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -6,6 +6,9 @@
 
 #include "testsupport.h"
 
+#include <QCryptographicHash>
+#include <QProcess>
+#include <QRandomGenerator>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -18,7 +21,9 @@ private slots:
     void initTestCase();
     void cleanup();
     void workersBoxOffersOneWorkerPerCore();
-    void eachWorkerGetsItsCommandLineAndResultsKeepTheirOrder();
+    void eachWorkerGetsItsInputAndResultsKeepTheirOrder();
+    void aBigInputReachesTheWorkersWhole();
+    void aFailedWorkersInputIsKeptForReplay();
     void twoWorkersThroughTheWindowShowDone();
     void cancelEndsEveryWorker();
 
@@ -47,19 +52,17 @@ void tst_Parallel::workersBoxOffersOneWorkerPerCore()
     QCOMPARE(box->isVisible(), Task::Splittable);
 }
 
-// The waiter alone: worker i gets command line i, and result i is worker i's.
-void tst_Parallel::eachWorkerGetsItsCommandLineAndResultsKeepTheirOrder()
+// The waiter alone: worker i gets input i, and result i is worker i's.
+void tst_Parallel::eachWorkerGetsItsInputAndResultsKeepTheirOrder()
 {
     ScopedEnv mode("TESTWORKER_MODE", "echo");
     Waiter waiter;
-    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER)); // with the jobs that start() gets
     WaiterLog log(&waiter);
     bool finished = false;
     connect(&waiter, &QThread::finished, this, [&] { finished = true; });
-    const QList<QStringList> arguments = {{QStringLiteral("part-1")},
-                                          {QStringLiteral("part 2"), QStringLiteral("x")},
-                                          {QStringLiteral("part-3")}};
-    QVERIFY(waiter.start(arguments));
+    const QList<QByteArray> inputs = {"part-1", "part 2\n x", QByteArray("part\0-3", 7)};
+    QVERIFY(waiter.start(bytesJob(inputs)));
     QTRY_VERIFY_WITH_TIMEOUT(finished, TaskTimeout);
     QCOMPARE(log.started.size(), 1);
     QCOMPARE(log.succeeded.size(), 1);
@@ -67,13 +70,65 @@ void tst_Parallel::eachWorkerGetsItsCommandLineAndResultsKeepTheirOrder()
     const QList<QByteArray> results = log.succeeded.first();
     QCOMPARE(pids.size(), 3);
     QCOMPARE(results.size(), 3);
-    for (int i = 0; i < 3; ++i) {
-        const QString result = QString::fromUtf8(results.at(i));
-        const QString expected = QStringLiteral("pid %1: --worker %2 --result ")
-                                         .arg(pids.at(i))
-                                         .arg(arguments.at(i).join(u' '));
-        QVERIFY2(result.startsWith(expected), qPrintable(result));
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(results.at(i), "pid " + QByteArray::number(pids.at(i)) + ": " + inputs.at(i));
+}
+
+// 256 MiB of input, in two parts: every byte reaches its worker, none on a command line.
+void tst_Parallel::aBigInputReachesTheWorkersWhole()
+{
+    ScopedEnv mode("TESTWORKER_MODE", "input");
+    Waiter waiter;
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER)); // with the jobs that start() gets
+    WaiterLog log(&waiter);
+    bool finished = false;
+    connect(&waiter, &QThread::finished, this, [&] { finished = true; });
+    QList<QByteArray> inputs(2, QByteArray(128 << 20, Qt::Uninitialized));
+    for (int part = 0; part < 2; ++part) {
+        QRandomGenerator random(quint32(part + 1));
+        random.fillRange(reinterpret_cast<quint32 *>(inputs[part].data()),
+                         inputs[part].size() / int(sizeof(quint32)));
     }
+    QList<QByteArray> expected;
+    for (const QByteArray &input : std::as_const(inputs))
+        expected << QByteArray::number(input.size()) + ' '
+                        + QCryptographicHash::hash(input, QCryptographicHash::Sha1).toHex();
+    QVERIFY(waiter.start(bytesJob(inputs)));
+    inputs.clear(); // the job holds the only copy now
+    QTRY_VERIFY_WITH_TIMEOUT(finished, TaskTimeout);
+    QCOMPARE(log.failed, QStringList());
+    QCOMPARE(log.succeeded, QList<QList<QByteArray>> {expected});
+}
+
+// --keep-input: the input of the worker that failed, and only its, is copied out, and the log's
+// line replays the worker on it.
+void tst_Parallel::aFailedWorkersInputIsKeptForReplay()
+{
+    const QTemporaryDir keep;
+    QVERIFY(keep.isValid());
+    Waiter waiter;
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
+    waiter.setKeepInputFolder(keep.path());
+    WaiterLog log(&waiter);
+    bool finished = false;
+    connect(&waiter, &QThread::finished, this, [&] { finished = true; });
+    ScopedEnv mode("TESTWORKER_MODE", "throw");
+    const QByteArray input("an input that \0 fails", 22);
+    QVERIFY(waiter.start(bytesJob({input})));
+    QTRY_VERIFY_WITH_TIMEOUT(finished, TaskTimeout);
+    QCOMPARE(log.failed.size(), 1);
+    const QStringList kept = filesIn(keep.path());
+    QCOMPARE(kept.size(), 1);
+    const QString token = kept.first().section(u'-', 1).section(u'.', 0, 0);
+    ScopedEnv echo("TESTWORKER_MODE", "echo");
+    QProcess replay;
+    replay.start(QStringLiteral(TEST_WORKER),
+                 {QStringLiteral("--worker"), QStringLiteral("--input"),
+                  keep.filePath(kept.first()), QStringLiteral("--token"), token});
+    QVERIFY(replay.waitForFinished(TaskTimeout));
+    QCOMPARE(replay.exitCode(), int(Worker::ExitOk));
+    QCOMPARE(QString::fromUtf8(replay.readAllStandardOutput()).trimmed(),
+             QStringLiteral("testworker: done in mode echo, input of 22 bytes"));
 }
 
 void tst_Parallel::twoWorkersThroughTheWindowShowDone()

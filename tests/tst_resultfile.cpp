@@ -18,26 +18,26 @@
 namespace {
 const QByteArray Token = "k2x9q1";
 
-QByteArray encode(const ResultFile::Contents &contents)
+QByteArray encode(const DataFile::Contents &contents)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);
-    if (!buffer.open(QIODevice::WriteOnly) || !ResultFile::write(&buffer, contents))
+    if (!buffer.open(QIODevice::WriteOnly) || !DataFile::write(&buffer, contents))
         qFatal("cannot write a result file into memory");
     return bytes;
 }
 
-ResultFile::Contents success(const QByteArray &result)
+DataFile::Contents success(const QByteArray &result)
 {
-    ResultFile::Contents contents;
+    DataFile::Contents contents;
     contents.token = Token;
-    contents.result = result;
+    contents.data = result;
     return contents;
 }
 
-ResultFile::Contents failure(const QString &error)
+DataFile::Contents failure(const QString &error)
 {
-    ResultFile::Contents contents;
+    DataFile::Contents contents;
     contents.token = Token;
     contents.error = error;
     return contents;
@@ -46,7 +46,7 @@ ResultFile::Contents failure(const QString &error)
 struct Reading
 {
     bool ok = false;
-    ResultFile::Contents contents;
+    DataFile::Contents contents;
     QString error;
     qint64 consumed = 0; // how far the reader went into the file
 };
@@ -56,7 +56,7 @@ Reading decode(QByteArray bytes, const QByteArray &token = Token)
     Reading reading;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::ReadOnly);
-    reading.ok = ResultFile::read(&buffer, token, &reading.contents, &reading.error);
+    reading.ok = DataFile::read(&buffer, token, &reading.contents, &reading.error);
     reading.consumed = buffer.pos();
     return reading;
 }
@@ -69,8 +69,8 @@ QByteArray handMade(const QByteArray &token, Fields fields)
 {
     QByteArray bytes;
     QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
-    out << ResultFile::Magic << ResultFile::FormatVersion << token;
+    out.setVersion(DataFile::StreamVersion);
+    out << DataFile::Magic << DataFile::FormatVersion << token;
     fields(out);
     return bytes;
 }
@@ -117,7 +117,7 @@ void tst_ResultFile::readsBackAResult()
     QVERIFY(reading.error.isEmpty());
     QCOMPARE(reading.contents.token, Token);
     QVERIFY(reading.contents.error.isEmpty());
-    QCOMPARE(reading.contents.result, result);
+    QCOMPARE(reading.contents.data, result);
 }
 
 void tst_ResultFile::readsBackAnError()
@@ -126,7 +126,7 @@ void tst_ResultFile::readsBackAnError()
     const Reading reading = decode(encode(failure(why)));
     QVERIFY2(reading.ok, qPrintable(reading.error)); // the file is fine: the task failed
     QCOMPARE(reading.contents.error, why);
-    QVERIFY(reading.contents.result.isEmpty());
+    QVERIFY(reading.contents.data.isEmpty());
 }
 
 void tst_ResultFile::rejectsAResultOfAnotherRunBeforeItsPayload()
@@ -178,24 +178,23 @@ void tst_ResultFile::rejectsDamagedFiles_data()
     QByteArray otherMagic = whole;
     otherMagic[3] = '1'; // "LTR1", the format of older versions of this program
     QByteArray otherVersion = whole;
-    otherVersion[5] = char(ResultFile::FormatVersion + 1);
+    otherVersion[5] = char(DataFile::FormatVersion + 1);
     QByteArray hugeToken;
     {
         QDataStream out(&hugeToken, QIODevice::WriteOnly);
-        out.setVersion(ResultFile::StreamVersion);
-        out << ResultFile::Magic << ResultFile::FormatVersion << FourGiB;
+        out.setVersion(DataFile::StreamVersion);
+        out << DataFile::Magic << DataFile::FormatVersion << FourGiB;
         out.writeRawData(Token.constData(), Token.size());
     }
     const QString cutShort = QStringLiteral("cut short");
 
     QTest::newRow("empty") << QByteArray() << QStringLiteral("empty or cut short");
     QTest::newRow("text") << QByteArray("This is not a result file.\n")
-                          << QStringLiteral("not a result file");
-    QTest::newRow("zeros") << QByteArray(64, '\0') << QStringLiteral("not a result file");
-    QTest::newRow("other magic") << otherMagic << QStringLiteral("not a result file");
+                          << QStringLiteral("not a file of this program");
+    QTest::newRow("zeros") << QByteArray(64, '\0') << QStringLiteral("not a file of this program");
+    QTest::newRow("other magic") << otherMagic << QStringLiteral("not a file of this program");
     QTest::newRow("other format version")
-            << otherVersion
-            << QStringLiteral("format version %1").arg(ResultFile::FormatVersion + 1);
+            << otherVersion << QStringLiteral("format version %1").arg(DataFile::FormatVersion + 1);
     QTest::newRow("4 GiB token") << hugeToken << cutShort;
     QTest::newRow("4 GiB error") << handMade(Token, [](QDataStream &out) {
         out << FourGiB;
@@ -246,12 +245,12 @@ void tst_ResultFile::readsFilesOfTheRealWorker_data()
     QTest::newRow("throw") << QStringLiteral("throw") << int(Worker::ExitTaskFailed) << QByteArray()
                            << QStringLiteral("simulated failure") << QString();
     QTest::newRow("garbage") << QStringLiteral("garbage") << int(Worker::ExitOk) << QByteArray()
-                             << QString() << QStringLiteral("not a result file");
+                             << QString() << QStringLiteral("not a file of this program");
     QTest::newRow("truncated") << QStringLiteral("truncated") << int(Worker::ExitOk) << QByteArray()
                                << QString() << QStringLiteral("cut short");
     QTest::newRow("version")
             << QStringLiteral("version") << int(Worker::ExitOk) << QByteArray() << QString()
-            << QStringLiteral("format version %1").arg(ResultFile::FormatVersion + 1);
+            << QStringLiteral("format version %1").arg(DataFile::FormatVersion + 1);
     QTest::newRow("hugelength") << QStringLiteral("hugelength") << int(Worker::ExitOk)
                                 << QByteArray() << QString() << QStringLiteral("cut short");
     QTest::newRow("hugeresult") << QStringLiteral("hugeresult") << int(Worker::ExitOk)
@@ -292,9 +291,9 @@ void tst_ResultFile::readsFilesOfTheRealWorker()
     QVERIFY2(worker.exitCode() == exitCode, output.constData());
 
     QVERIFY(file.open(QIODevice::ReadOnly));
-    ResultFile::Contents contents;
+    DataFile::Contents contents;
     QString error;
-    const bool ok = ResultFile::read(&file, Token, &contents, &error);
+    const bool ok = DataFile::read(&file, Token, &contents, &error);
     if (!readError.isEmpty()) {
         QVERIFY2(!ok, "accepted");
         QVERIFY2(error.contains(readError), qPrintable(error));
@@ -304,10 +303,10 @@ void tst_ResultFile::readsFilesOfTheRealWorker()
     QCOMPARE(contents.token, Token);
     if (!taskError.isEmpty()) {
         QVERIFY2(contents.error.contains(taskError), qPrintable(contents.error));
-        QVERIFY(contents.result.isEmpty());
+        QVERIFY(contents.data.isEmpty());
     } else {
         QVERIFY2(contents.error.isEmpty(), qPrintable(contents.error));
-        QCOMPARE(contents.result, result);
+        QCOMPARE(contents.data, result);
     }
 }
 

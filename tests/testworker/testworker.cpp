@@ -4,13 +4,14 @@
 // The tests' worker program, as Qt's own tests have helper programs (tst_qlockfile and its
 // qlockfile_test_helper): it runs the product's real worker machinery (Worker, its locks, its
 // result file) with a job the test picks, so that the tests of the machinery know nothing of the
-// task. The window's waiter starts it (Waiter::setWorkerProgram()) with the task's own arguments,
-// which it accepts and ignores; the test picks the job through the environment, which workers
+// task. A waiter starts it (Waiter::setWorkerProgram(), with tests/testsupport.h's BytesJob) with
+// raw bytes as each worker's input; the test picks the job through the environment, which workers
 // inherit:
 //
 //   TESTWORKER_MODE    ok (default): works TESTWORKER_MILLIS ms, reporting progress, and returns
 //                        the bytes of a default TaskResult
-//                      echo: like ok, but returns "pid PID: ARGUMENTS" (its own) as UTF-8
+//                      echo: like ok, but returns "pid PID: INPUT" (its own pid and input) as UTF-8
+//                      input: returns "SIZE SHA1" of its input: the size in bytes, the hash in hex
 //                      silent: like ok, but never reports progress
 //                      big: returns TESTWORKER_MIB MiB of bytes
 //                      throw, crash, abort, exit: fail halfway, from inside the job
@@ -23,6 +24,7 @@
 //   TESTWORKER_ONCE    a path: only the first worker to create it takes MODE; the others take
 //                      TESTWORKER_OTHERS (default ok)
 //   TESTWORKER_MILLIS  how long the job works (default 200)
+//   TESTWORKER_TEXT    the text of its progress reports (default: none)
 //   TESTWORKER_START_DELAY_MILLIS  sleep before the worker machinery starts (a slow start)
 //   TESTWORKER_STAMP   a path: the job writes there the steady clock's nanoseconds (the same clock
 //                      in every process) as it returns its result, for the benchmark's handoff
@@ -35,6 +37,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QDataStream>
 #include <QFile>
 #include <QSemaphore>
@@ -75,7 +78,7 @@ QByteArray defaultResult()
 {
     QByteArray bytes;
     QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
+    out.setVersion(DataFile::StreamVersion);
     out << TaskResult();
     return bytes;
 }
@@ -87,22 +90,22 @@ QByteArray defaultResult()
     const QByteArray token = parser.value(QStringLiteral("token")).toUtf8();
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
         std::_Exit(Worker::ExitIoError);
-    ResultFile::Contents contents;
+    DataFile::Contents contents;
     contents.token = token;
-    contents.result = defaultResult();
+    contents.data = defaultResult();
     if (mode == "garbage") {
         file.write("This is not a result file.\n");
     } else if (mode == "truncated") {
-        ResultFile::write(&file, contents);
+        DataFile::write(&file, contents);
         file.resize(file.size() / 2);
     } else if (mode == "foreign") {
         contents.token = "a token of another run";
-        ResultFile::write(&file, contents);
+        DataFile::write(&file, contents);
     } else {
         QDataStream out(&file);
-        out.setVersion(ResultFile::StreamVersion);
+        out.setVersion(DataFile::StreamVersion);
         const bool version = mode == "version";
-        out << ResultFile::Magic << quint16(ResultFile::FormatVersion + (version ? 1 : 0)) << token;
+        out << DataFile::Magic << quint16(DataFile::FormatVersion + (version ? 1 : 0)) << token;
         if (mode == "hugelength")
             out << quint32(0xfffffff0); // an error of 4 GiB, and no error
         else if (mode == "hugeresult")
@@ -121,9 +124,10 @@ void stamp()
     file.write(QByteArray::number(qint64(std::chrono::nanoseconds(now).count())));
 }
 
-QByteArray job(const QByteArray &mode, const QCommandLineParser &parser,
+QByteArray job(const QByteArray &mode, const QCommandLineParser &parser, const QByteArray &input,
                const Task::Progress &progress)
 {
+    const QString text = qEnvironmentVariable("TESTWORKER_TEXT");
     const int millis = env("TESTWORKER_MILLIS", "200").toInt();
     say("pid " + QByteArray::number(QCoreApplication::applicationPid()) + " works in mode " + mode);
     constexpr int Steps = 20;
@@ -149,7 +153,7 @@ QByteArray job(const QByteArray &mode, const QCommandLineParser &parser,
             }
         }
         if (mode != "silent")
-            progress(step, Steps);
+            progress(step, Steps, text);
         QThread::msleep(millis / Steps);
     }
     if (mode == "big") {
@@ -158,10 +162,11 @@ QByteArray job(const QByteArray &mode, const QCommandLineParser &parser,
         return result;
     }
     if (mode == "echo")
-        return QStringLiteral("pid %1: %2")
-                .arg(QCoreApplication::applicationPid())
-                .arg(QCoreApplication::arguments().mid(1).join(QLatin1Char(' ')))
-                .toUtf8();
+        return QByteArray::number(QCoreApplication::applicationPid()).prepend("pid ") + ": "
+                + input;
+    if (mode == "input")
+        return QByteArray::number(input.size()) + ' '
+                + QCryptographicHash::hash(input, QCryptographicHash::Sha1).toHex();
     // On the main thread, where the worker rewrites its progress record in the result file: there
     // no record can land in the broken file while it is written.
     if (mode == "garbage" || mode == "truncated" || mode == "version" || mode == "hugelength"
@@ -179,7 +184,6 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     Worker::addOptions(parser);
-    Task::addOptions(parser); // the window passes the task's options; this program ignores them
     parser.process(app);
     const QByteArray mode = pickMode();
     if (mode == "early") {
@@ -187,6 +191,11 @@ int main(int argc, char *argv[])
         return 127;
     }
     Worker worker(parser,
-                  [&](const Task::Progress &progress) { return job(mode, parser, progress); });
+                  [&](const QByteArray &input, const Task::Progress &progress, QString *summary) {
+                      *summary = QStringLiteral("testworker: done in mode %1, input of %2 bytes")
+                                         .arg(QString::fromLatin1(mode))
+                                         .arg(input.size());
+                      return job(mode, parser, input, progress);
+                  });
     return worker.exec();
 }
