@@ -103,14 +103,17 @@ inline void useTestWorker(Waiter *waiter, const QString &program = QStringLitera
                              [](int workers) { return bytesJob(QList<QByteArray>(workers)); });
 }
 
-// A shown window whose workers are the test worker, or `program` (the app itself, with its task).
+// A shown window whose workers are the test worker, or `program`: a copy of it, or the app itself
+// (APP_PROGRAM), which runs its own task.
 inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLiteral(TEST_WORKER))
 {
     auto window = std::make_unique<MainWindow>();
-    if (program == QStringLiteral(TEST_WORKER))
-        useTestWorker(waiterOf(window.get()));
-    else
+#ifdef APP_PROGRAM
+    if (program == QStringLiteral(APP_PROGRAM))
         waiterOf(window.get())->setWorkerProgram(program);
+    else
+#endif
+        useTestWorker(waiterOf(window.get()), program);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         qWarning("the window was not exposed");

@@ -71,6 +71,24 @@ double median(QList<double> samples)
                               : (samples.at(middle - 1) + samples.at(middle)) / 2;
 }
 
+// The waiter's job for the test worker: `workers` workers, each given `input`; its result is the
+// list of their raw results. Nothing of the task.
+class BytesJob : public Job
+{
+public:
+    explicit BytesJob(int workers, const QByteArray &input = {})
+        : m_input(input), m_results(workers)
+    {}
+    int workerCount() const override { return int(m_results.size()); }
+    QByteArray input(int) override { return m_input; }
+    void readResult(int index, const QByteArray &result) override { m_results[index] = result; }
+    QVariant result() override { return QVariant::fromValue(m_results); }
+
+private:
+    QByteArray m_input;
+    QList<QByteArray> m_results;
+};
+
 // The test worker's job, picked through the environment, which the waiter's workers inherit.
 void setJob(const char *mode, int millis, qint64 mib = 0, const QString &stamp = {})
 {
@@ -160,10 +178,10 @@ Outcome runTask(int workers, int cancelAfterMs = -1)
                 });
         }
     });
-    QObject::connect(&waiter, &Waiter::succeeded, &loop, [&](const QList<QByteArray> &results) {
+    QObject::connect(&waiter, &Waiter::succeeded, &loop, [&](const QVariant &results) {
         outcome.succeededNs = nowNs();
         outcome.succeeded = true;
-        for (const QByteArray &result : results)
+        for (const QByteArray &result : results.value<QList<QByteArray>>())
             outcome.resultBytes += result.size();
     });
     QObject::connect(&waiter, &Waiter::failed, &loop, [](const QString &message) {
@@ -180,7 +198,7 @@ Outcome runTask(int workers, int cancelAfterMs = -1)
     });
     StallWatch stalls;
     outcome.startNs = nowNs();
-    waiter.start(QList<QStringList>(workers)); // the test worker needs no arguments of a task
+    waiter.start(std::make_unique<BytesJob>(workers));
     loop.exec();
     outcome.stallMs = stalls.longestMs();
     return outcome; // ~Waiter cancels a task that timed out, and waits for it
@@ -337,7 +355,7 @@ qint64 startHung(Waiter *waiter)
     });
     QObject::connect(waiter, &QThread::finished, &loop, &QEventLoop::quit); // it failed
     QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
-    if (waiter->start(QList<QStringList>(1)))
+    if (waiter->start(std::make_unique<BytesJob>(1)))
         loop.exec();
     if (running && pid > 0)
         return pid;
@@ -431,7 +449,7 @@ QuietRun runQuietly(const QString &program, int workers)
     QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
     const std::clock_t cpu = std::clock();
     const qint64 startNs = nowNs();
-    waiter.start(QList<QStringList>(workers));
+    waiter.start(std::make_unique<BytesJob>(workers));
     loop.exec();
     const double cpuMs = double(std::clock() - cpu) * 1000 / CLOCKS_PER_SEC;
     if (succeededNs == 0)

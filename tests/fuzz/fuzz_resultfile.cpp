@@ -1,8 +1,9 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// libFuzzer target for ResultFile::read: the app reads result files that a crashing, killed or
-// buggy worker may have left in any state, so no byte sequence may crash it, leak, or make it
+// libFuzzer target for DataFile::read: the app reads result files that a crashing, killed or
+// buggy worker may have left in any state, and a worker reads the input file beside it in the
+// same format and with the same reader, so no byte sequence may crash it, leak, or make it
 // allocate far more than the file's size. Run by .ci/fuzz, whose seeds (tests/fuzz/make-seeds.sh)
 // carry the same token as this reader, so that the fuzzer starts past the token check.
 
@@ -18,13 +19,13 @@
 namespace {
 const QByteArray Token = "fuzz-token"; // as in make-seeds.sh and resultfile.dict
 
-bool readFile(const QByteArray &bytes, ResultFile::Contents *contents, QString *error)
+bool readFile(const QByteArray &bytes, DataFile::Contents *contents, QString *error)
 {
     QBuffer buffer;
     buffer.setData(bytes);
     if (!buffer.open(QIODevice::ReadOnly))
         std::abort();
-    return ResultFile::read(&buffer, Token, contents, error);
+    return DataFile::read(&buffer, Token, contents, error);
 }
 
 // A failed check is a finding: abort() makes libFuzzer save the input.
@@ -40,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // fromRawData does not copy: ASan sees any read past the fuzzer's own buffer.
     const QByteArray bytes =
             QByteArray::fromRawData(reinterpret_cast<const char *>(data), qsizetype(size));
-    ResultFile::Contents contents;
+    DataFile::Contents contents;
     QString error;
     const bool ok = readFile(bytes, &contents, &error);
 
@@ -51,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ok)
         return 0;
     check(contents.token == Token);
-    check(contents.result.size() <= bytes.size());
+    check(contents.data.size() <= bytes.size());
 
     // Whatever was accepted survives a round trip through the writer unchanged: the reader and
     // the writer agree on the format.
@@ -59,12 +60,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         QBuffer out(&written);
         check(out.open(QIODevice::WriteOnly));
-        check(ResultFile::write(&out, contents));
+        check(DataFile::write(&out, contents));
     }
-    ResultFile::Contents again;
+    DataFile::Contents again;
     QString againError;
     check(readFile(written, &again, &againError));
     check(again.error == contents.error);
-    check(again.result == contents.result);
+    check(again.data == contents.data);
     return 0;
 }

@@ -203,9 +203,9 @@ inline int runHostApp(int workers)
             texts << QByteArray::number(pid);
         report("pids " + texts.join(' '));
     });
-    QObject::connect(waiter, &Waiter::succeeded, app, [&](const QList<QByteArray> &results) {
+    QObject::connect(waiter, &Waiter::succeeded, app, [&](const QVariant &result) {
         QByteArrayList hex;
-        for (const QByteArray &result : results)
+        for (const QByteArray &result : result.value<QList<QByteArray>>())
             hex << result.toHex();
         report("succeeded " + hex.join(','));
     });

@@ -190,12 +190,12 @@ void tst_Faults::failingWorkerShowsOneLineAndNextStartWorks_data()
             "code 127 before the worker machinery starts");
     const QString unreadable = QStringLiteral("The result of %name is unreadable: ");
     const QString cutShort = unreadable + QStringLiteral("the file is cut short.");
-    const QString notOurs = unreadable + QStringLiteral("it is not a result file of this program.");
+    const QString notOurs = unreadable + QStringLiteral("it is not a file of this program.");
     const QString version = unreadable
             + QStringLiteral("it has format version %1, and this program reads %2.")
-                      .arg(ResultFile::FormatVersion + 1)
-                      .arg(ResultFile::FormatVersion);
-    const QString foreign = unreadable + QStringLiteral("it is a result of another run.");
+                      .arg(DataFile::FormatVersion + 1)
+                      .arg(DataFile::FormatVersion);
+    const QString foreign = unreadable + QStringLiteral("it is a file of another run.");
     const QString cancelled = QStringLiteral("Cancelled.");
 
     // One worker; then one of 2 or 3 fails, and the app ends the others, which would block
@@ -357,7 +357,7 @@ void tst_Faults::unstartableWorkerSaysWhyAndNextStartWorks()
     if (QTest::currentTestFailed())
         return;
 
-    waiterOf(window.get())->setWorkerProgram(QStringLiteral(TEST_WORKER));
+    useTestWorker(waiterOf(window.get()));
     verifyNextStartWorks(window.get(), workers);
 }
 
@@ -437,14 +437,12 @@ void tst_Faults::pathsWithSpacesAndNonAsciiWork()
     setWorkers(window.get(), 2);
     WaiterLog log(waiterOf(window.get()));
     {
-        ScopedEnv mode("TESTWORKER_MODE", "echo"); // each worker returns its pid and arguments
+        ScopedEnv mode("TESTWORKER_MODE", "args"); // each worker returns its pid and arguments
         click(window.get(), "startButton");
         QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
     }
-    // The waiter delivered; the window, given echoes for results, says so.
     qInfo("the user sees: %s", qUtf8Printable(status(window.get())));
-    QCOMPARE(status(window.get()),
-             QStringLiteral("A worker's result is not a result of this task."));
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
     QCOMPARE(log.succeeded.size(), 1);
     const QList<qint64> pids = workerPids(window.get());
     QCOMPARE(pids.size(), 2);
@@ -453,8 +451,9 @@ void tst_Faults::pathsWithSpacesAndNonAsciiWork()
     for (int index = 0; index < 2; ++index) {
         const QString echo = QString::fromUtf8(log.succeeded.constFirst().at(index));
         const QRegularExpression expected(QRegularExpression::anchoredPattern(
-                QStringLiteral("pid %1: --worker( .*)? --result (%2/%3-[A-Za-z0-9]{6})/worker-%4\\."
-                               "[A-Za-z0-9]{6} --token [0-9a-z]+")
+                QStringLiteral("pid %1: --worker --input (%2/%3-[A-Za-z0-9]{6})/worker-%4\\."
+                               "([A-Za-z0-9]{6})\\.input --result \\1/worker-%4\\.\\2 --token "
+                               "[0-9a-z]+")
                         .arg(QString::number(pids.at(index)), QRegularExpression::escape(m_temp),
                              QStringLiteral(APP_NAME), QString::number(index + 1))));
         QVERIFY2(expected.match(echo).hasMatch(), qUtf8Printable(echo));

@@ -53,7 +53,7 @@ QByteArray resultOfAnotherRun()
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
-    ResultFile::write(&buffer, {PlantedToken, {}, PlantedResult});
+    DataFile::write(&buffer, {PlantedToken, {}, PlantedResult});
     return bytes;
 }
 
@@ -125,9 +125,8 @@ int runThrowingWorker(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     Worker::addOptions(parser);
-    Task::addOptions(parser); // the window passes the task's options; this program ignores them
     parser.process(app);
-    Worker worker(parser, [](const Task::Progress &) -> QByteArray {
+    Worker worker(parser, [](const QByteArray &, const Task::Progress &, QString *) -> QByteArray {
         throw std::runtime_error(qgetenv("HOSTILE_THROW").toStdString());
     });
     return worker.exec();
@@ -868,7 +867,7 @@ void tst_Hostile::resultOfAnotherRunIsNeverAccepted()
         QVERIFY2(shown.startsWith(name + u' '), qUtf8Printable(shown));
     else
         QCOMPARE(shown,
-                 QStringLiteral("The result of %1 is unreadable: it is a result of another run.")
+                 QStringLiteral("The result of %1 is unreadable: it is a file of another run.")
                          .arg(name.toLower()));
     verifyNothingLeft(workerPids(window.get()));
 }
@@ -926,8 +925,8 @@ void tst_Hostile::hugeSparseFileInPlaceOfTheResultDoesNotGrowTheApp()
     QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 1, TaskTimeout);
     QByteArray header;
     QDataStream out(&header, QIODevice::WriteOnly);
-    out.setVersion(ResultFile::StreamVersion);
-    out << ResultFile::Magic << ResultFile::FormatVersion << PlantedToken << quint8(1)
+    out.setVersion(DataFile::StreamVersion);
+    out << DataFile::Magic << DataFile::FormatVersion << PlantedToken << quint8(1)
         << qint64(Huge - 64);
     const QString result = resultFileIn(m_temp);
     QFile file(result);
@@ -942,10 +941,8 @@ void tst_Hostile::hugeSparseFileInPlaceOfTheResultDoesNotGrowTheApp()
     const QString unreadable = QStringLiteral("The result of the worker (pid %1) is unreadable: ")
                                        .arg(workerPids(window.get()).constFirst());
     // The app may look between the resize and the header.
-    QVERIFY2(shown == unreadable + QLatin1String("it is a result of another run.")
-                     || shown
-                             == unreadable
-                                     + QLatin1String("it is not a result file of this program."),
+    QVERIFY2(shown == unreadable + QLatin1String("it is a file of another run.")
+                     || shown == unreadable + QLatin1String("it is not a file of this program."),
              qUtf8Printable(shown));
     QVERIFY(log.succeeded.isEmpty());
     const qint64 peakGrowth = statusKiB("VmPeak") - peakBefore;
@@ -973,7 +970,7 @@ void tst_Hostile::everyTaskFileIsOwnerOnlyUnderUmask000()
     QCOMPARE(modeOf(folder), 0700);
     QStringList files = filesIn(folder);
     files.sort();
-    QCOMPARE(files.size(), 1 + 2 * 3); // host.lock; each worker's result, .lock and .log
+    QCOMPARE(files.size(), 1 + 2 * 4); // host.lock; each worker's result, .input, .lock and .log
     QVERIFY2(files.contains(QStringLiteral("host.lock")), qPrintable(files.join(u' ')));
     for (const QString &name : std::as_const(files)) {
         QVERIFY2(modeOf(folder + u'/' + name) == 0600,

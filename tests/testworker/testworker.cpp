@@ -11,6 +11,7 @@
 //   TESTWORKER_MODE    ok (default): works TESTWORKER_MILLIS ms, reporting progress, and returns
 //                        the bytes of a default TaskResult
 //                      echo: like ok, but returns "pid PID: INPUT" (its own pid and input) as UTF-8
+//                      args: like ok, but returns "pid PID: ARGUMENTS" (its own) as UTF-8
 //                      input: returns "SIZE SHA1" of its input: the size in bytes, the hash in hex
 //                      silent: like ok, but never reports progress
 //                      big: returns TESTWORKER_MIB MiB of bytes
@@ -164,6 +165,11 @@ QByteArray job(const QByteArray &mode, const QCommandLineParser &parser, const Q
     if (mode == "echo")
         return QByteArray::number(QCoreApplication::applicationPid()).prepend("pid ") + ": "
                 + input;
+    if (mode == "args")
+        return QStringLiteral("pid %1: %2")
+                .arg(QCoreApplication::applicationPid())
+                .arg(QCoreApplication::arguments().mid(1).join(QLatin1Char(' ')))
+                .toUtf8();
     if (mode == "input")
         return QByteArray::number(input.size()) + ' '
                 + QCryptographicHash::hash(input, QCryptographicHash::Sha1).toHex();
