@@ -66,6 +66,7 @@ private slots:
     void workerRefusesBadInputWithItsReason();
     void workerRunsAnInputFileLikeTheApp();
     void workerCommandLineHoldsNoTaskData();
+    void aResultNotOfThisTaskIsNamed();
 
 private:
     QTemporaryDir m_temp;
@@ -256,6 +257,29 @@ void tst_DemoTask::workerCommandLineHoldsNoTaskData()
     click(window.get(), "cancelButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
     QCOMPARE(status(window.get()), QStringLiteral("Cancelled."));
+}
+
+// The window's own job decodes on the waiter thread: bytes that are no TaskResult (the test
+// worker's echo) end in a sentence that names the worker, and the next Start works.
+void tst_DemoTask::aResultNotOfThisTaskIsNamed()
+{
+    auto window = newWindow(QStringLiteral(APP_PROGRAM));
+    waiterOf(window.get())->setWorkerProgram(QStringLiteral(TEST_WORKER)); // the task's own job
+    {
+        ScopedEnv mode("TESTWORKER_MODE", "echo");
+        click(window.get(), "startButton");
+        QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    }
+    QCOMPARE(status(window.get()),
+             QStringLiteral("The result of the worker (pid %1) could not be read: it is not a "
+                            "result of this task.")
+                     .arg(workerPids(window.get()).value(0)));
+    QVERIFY(text(window.get(), "resultLabel").isEmpty());
+    waiterOf(window.get())->setWorkerProgram(QStringLiteral(APP_PROGRAM));
+    widget<QSpinBox>(window.get(), "trialsBox")->setValue(10'000);
+    click(window.get(), "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
 }
 
 QTEST_MAIN(tst_DemoTask)
