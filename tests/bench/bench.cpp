@@ -17,6 +17,8 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QCryptographicHash>
+#include <QDataStream>
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
@@ -31,6 +33,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -38,8 +41,10 @@
 #include <ctime>
 #include <functional>
 #include <limits>
+#include <memory>
 
 #include <signal.h> // ::kill: test code, to crash a worker from outside as a bug would
+#include <time.h> // clock_gettime: a thread's CPU time, for the decoding job
 #include <unistd.h> // ::execv: the computing worker becomes the test worker
 
 #ifdef __GLIBC__
@@ -161,8 +166,10 @@ struct Outcome
 
 // Runs one task of `workers` test workers on a real Waiter, and cancels it `cancelAfterMs` after
 // its first progress if that is 0 or more. Its signals reach this thread queued, as they reach the
-// window; the results are freed here, when the event that carried them is done.
-Outcome runTask(int workers, int cancelAfterMs = -1)
+// window; the results are freed here, when the event that carried them is done. `job` replaces the
+// default one, a BytesJob with an empty input per worker; `firstResult` gets worker 1's result.
+Outcome runTask(int workers, int cancelAfterMs = -1, std::unique_ptr<Job> job = {},
+                QByteArray *firstResult = nullptr)
 {
     Outcome outcome;
     Waiter waiter;
@@ -181,8 +188,11 @@ Outcome runTask(int workers, int cancelAfterMs = -1)
     QObject::connect(&waiter, &Waiter::succeeded, &loop, [&](const QVariant &results) {
         outcome.succeededNs = nowNs();
         outcome.succeeded = true;
-        for (const QByteArray &result : results.value<QList<QByteArray>>())
+        const QList<QByteArray> list = results.value<QList<QByteArray>>();
+        for (const QByteArray &result : list)
             outcome.resultBytes += result.size();
+        if (firstResult)
+            *firstResult = list.value(0);
     });
     QObject::connect(&waiter, &Waiter::failed, &loop, [](const QString &message) {
         qWarning("the task failed: %s", qUtf8Printable(message));
@@ -198,7 +208,7 @@ Outcome runTask(int workers, int cancelAfterMs = -1)
     });
     StallWatch stalls;
     outcome.startNs = nowNs();
-    waiter.start(std::make_unique<BytesJob>(workers));
+    waiter.start(job ? std::move(job) : std::make_unique<BytesJob>(workers));
     loop.exec();
     outcome.stallMs = stalls.longestMs();
     return outcome; // ~Waiter cancels a task that timed out, and waits for it
@@ -214,6 +224,7 @@ double ms(qint64 from, qint64 to)
 struct Samples
 {
     QList<double> handoff, floor, peakMemory, busyStall, idleStall;
+    QList<double> inputHandoff, inputFloor, inputEmpty, decodeStall, decodeCpu;
     QList<double> emptyTask, spawn, firstProgress, cancel, oneWorker, manyWorkers;
     // The old benchmark's figures.
     QList<double> crashDetect, cancelPidGone, workerMemory, orphanExit, appMemory, waitCpu;
@@ -264,6 +275,148 @@ void measureHandoff(const QString &folder, qint64 mib, Samples *samples)
                        &QEventLoop::quit);
     idle.exec();
     samples->idleStall << stalls.longestMs();
+}
+
+// The floor of an input's handoff: `bytes` in memory written through QDataStream into a new file
+// in `folder` and read back through QDataStream into newly allocated memory, in this process: what
+// the waiter and the worker do, without the process between them. Raw pieces as large as
+// QDataStream takes (its length is an int): as few system calls as this can make.
+double dataStreamFloorMs(const QString &folder, qint64 bytes)
+{
+    constexpr qint64 Piece = 1 << 30;
+    const QByteArray data(bytes, 'i');
+    QFile file(folder + QLatin1String("/input-floor"));
+    const qint64 start = nowNs();
+    if (!file.open(QIODevice::WriteOnly))
+        return NotMeasured;
+    QDataStream out(&file);
+    out.setVersion(DataFile::StreamVersion);
+    out << qint64(bytes);
+    for (qint64 done = 0; done < bytes; done += Piece)
+        out.writeRawData(data.constData() + done, int(qMin(Piece, bytes - done)));
+    file.close();
+    if (out.status() != QDataStream::Ok || !file.open(QIODevice::ReadOnly))
+        return NotMeasured;
+    QDataStream in(&file);
+    in.setVersion(DataFile::StreamVersion);
+    qint64 size = -1;
+    in >> size;
+    QByteArray back(qMax<qint64>(0, size), Qt::Uninitialized);
+    for (qint64 done = 0; done < size; done += Piece)
+        in.readRawData(back.data() + done, int(qMin(Piece, size - done)));
+    const qint64 end = nowNs();
+    const bool ok = in.status() == QDataStream::Ok && in.atEnd() && back.size() == bytes;
+    file.remove();
+    return ok ? ms(start, end) : NotMeasured;
+}
+
+// From start() until the job of the test worker ("input" mode) starts with `input` read from its
+// input file and checked (TESTWORKER_START_STAMP); NaN unless the worker then found it whole, byte
+// for byte (its result: the input's size and SHA-1).
+double msUntilInputHeld(const QString &folder, const QByteArray &input)
+{
+    const QString stampPath = folder + QLatin1String("/start-stamp");
+    QFile::remove(stampPath);
+    setJob("input", 0);
+    qputenv("TESTWORKER_START_STAMP", QFile::encodeName(stampPath));
+    const QByteArray expected = QByteArray::number(input.size()) + ' '
+            + QCryptographicHash::hash(input, QCryptographicHash::Sha1).toHex();
+    QByteArray answer;
+    const Outcome run = runTask(1, -1, std::make_unique<BytesJob>(1, input), &answer);
+    qunsetenv("TESTWORKER_START_STAMP");
+    QFile stamp(stampPath);
+    const qint64 holdsNs = stamp.open(QIODevice::ReadOnly) ? stamp.readAll().toLongLong() : 0;
+    if (run.succeeded && answer != expected)
+        qWarning("the worker got another input: %s, not %s", answer.constData(),
+                 expected.constData());
+    return run.succeeded && answer == expected ? ms(run.startNs, holdsNs) : NotMeasured;
+}
+
+// A big input: from start() until the worker's job holds it, next to its floor; and an empty input
+// for the fixed costs of a task (a process start, the task's files), which are part of the handoff.
+void measureInputHandoff(const QString &folder, qint64 mib, Samples *samples)
+{
+    // As for the result: the floor and the handoff each follow a big file freed.
+    dataStreamFloorMs(folder, mib << 20);
+    samples->inputFloor << dataStreamFloorMs(folder, mib << 20);
+    samples->inputHandoff << msUntilInputHeld(folder, QByteArray(mib << 20, 'i'));
+    samples->inputEmpty << msUntilInputHeld(folder, QByteArray());
+}
+
+// Pure computation, which no compiler can shorten: each round needs the one before.
+quint64 compute(quint64 rounds)
+{
+    quint64 x = 0x9e3779b97f4a7c15;
+    for (quint64 round = 0; round < rounds; ++round)
+        x = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9;
+    return x;
+}
+
+// The CPU time of the calling thread (Linux, POSIX): Qt has no clock for it.
+qint64 threadCpuNs()
+{
+    timespec now {};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// What a SlowDecodeJob spent, and where: its functions run on the waiter thread, which ends (and
+// destroys the job) before the GUI thread looks.
+struct DecodeCost
+{
+    std::atomic<qint64> cpuNs {0};
+    std::atomic<bool> onGuiThread {false};
+};
+
+// The test worker's job, whose decoding of each result and combining of them all cost `millis` of
+// CPU each, as a big image's would: all of it on the waiter thread, which the GUI thread must not
+// feel.
+class SlowDecodeJob : public BytesJob
+{
+public:
+    SlowDecodeJob(int workers, int millis, DecodeCost *cost)
+        : BytesJob(workers), m_millis(millis), m_cost(cost)
+    {}
+    void readResult(int index, const QByteArray &result) override
+    {
+        burn();
+        BytesJob::readResult(index, result);
+    }
+    QVariant result() override
+    {
+        burn();
+        return BytesJob::result();
+    }
+
+private:
+    void burn()
+    {
+        if (QThread::currentThread() == QCoreApplication::instance()->thread())
+            m_cost->onGuiThread = true;
+        const qint64 start = threadCpuNs();
+        volatile quint64 sink = 0;
+        while (threadCpuNs() - start < qint64(m_millis) * 1000000)
+            sink = compute(1 << 14); // some 10 us
+        Q_UNUSED(sink)
+        m_cost->cpuNs += threadCpuNs() - start;
+    }
+
+    int m_millis;
+    DecodeCost *m_cost;
+};
+
+// The GUI thread's longest gap while a result of 2 workers, whose decoding and combining cost
+// `millis` of CPU in all, lands: start() .. QThread::finished, as busy_stall_ms.
+void measureDecodeStall(int millis, Samples *samples)
+{
+    constexpr int Workers = 2; // each result decoded, then both combined: 3 steps
+    setJob("ok", 0);
+    DecodeCost cost;
+    const Outcome run =
+            runTask(Workers, -1, std::make_unique<SlowDecodeJob>(Workers, millis / 3, &cost));
+    const bool ok = run.succeeded && !cost.onGuiThread;
+    samples->decodeStall << (ok ? run.stallMs : NotMeasured);
+    samples->decodeCpu << (ok ? double(cost.cpuNs) / 1e6 : NotMeasured);
 }
 
 // An empty job (start-up and shutdown only) next to the bare start of the test worker program.
@@ -464,15 +617,6 @@ void measureWaitCpu(int millis, Samples *samples)
     samples->waitCpu << runQuietly(QStringLiteral(TEST_WORKER), 1).cpuPercent;
 }
 
-// Pure computation, which no compiler can shorten: each round needs the one before.
-quint64 compute(quint64 rounds)
-{
-    quint64 x = 0x9e3779b97f4a7c15;
-    for (quint64 round = 0; round < rounds; ++round)
-        x = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9;
-    return x;
-}
-
 // The rounds of compute() that take about `millis` ms on one core of this machine.
 quint64 roundsFor(int millis)
 {
@@ -549,7 +693,7 @@ void printTable(const QList<Figure> &figures, const QJsonObject &about)
         const QString verdict =
                 figure.target ? QLatin1String(figure.missed() ? "MISS" : "ok") : QLatin1String();
         out << QStringLiteral("%1 %2 %3 %4 %5  %6")
-                        .arg(figure.key, -20)
+                        .arg(figure.key, -22)
                         .arg(figure.value, 9, 'f', figure.unit == QLatin1String("ms") ? 1 : 2)
                         .arg(figure.unit, -4)
                         .arg(figure.targetText(), -7)
@@ -644,6 +788,7 @@ int main(int argc, char *argv[])
     const int waitMillis = quick ? 1000 : 5000;
     const int computeMillis = quick ? 500 : 4000;
     const quint64 rounds = roundsFor(computeMillis);
+    const int decodeMillis = 300; // the CPU of decoding 2 results and combining them
 
     QJsonObject about {{QStringLiteral("machine"), QSysInfo::prettyProductName()},
                        {QStringLiteral("cpus"), QThread::idealThreadCount()},
@@ -663,6 +808,8 @@ int main(int argc, char *argv[])
     for (int run = 0; run < runs; ++run) {
         QTextStream(stderr) << "run " << run + 1 << " of " << runs << "..." << Qt::endl;
         measureHandoff(temp.path(), resultMiB, &samples);
+        measureInputHandoff(temp.path(), resultMiB, &samples);
+        measureDecodeStall(decodeMillis, &samples);
         measureStart(&samples);
         measureCancel(&samples);
         measureParallel(workers, parallelMillis, &samples);
@@ -697,6 +844,26 @@ int main(int argc, char *argv[])
              '<', 16},
             {QStringLiteral("idle_stall_ms"), median(samples.idleStall), QStringLiteral("ms"),
              QStringLiteral("the same, idle, for as long")},
+            {QStringLiteral("input_handoff_ms"), median(samples.inputHandoff), QStringLiteral("ms"),
+             QStringLiteral("a %1 input: start() .. the worker's job holds it, read and checked")
+                     .arg(mib)},
+            {QStringLiteral("input_handoff_floor_ms"), median(samples.inputFloor),
+             QStringLiteral("ms"),
+             QStringLiteral("the same bytes in this process: QDataStream -> a new file -> "
+                            "QDataStream -> newly allocated memory")},
+            {QStringLiteral("input_handoff_ratio"),
+             median(samples.inputFloor) / median(samples.inputHandoff), QString(),
+             QStringLiteral("input floor / input handoff"), '>', 0.7},
+            {QStringLiteral("input_handoff_empty_ms"), median(samples.inputEmpty),
+             QStringLiteral("ms"),
+             QStringLiteral("the same with an empty input: a task's fixed costs, included above")},
+            {QStringLiteral("decode_stall_ms"), median(samples.decodeStall), QStringLiteral("ms"),
+             QStringLiteral("longest gap of a 1 ms GUI timer while 2 results land whose decoding "
+                            "and combining cost %1 ms of CPU (target: idle_stall_ms + 3)")
+                     .arg(decodeMillis),
+             '<', median(samples.idleStall) + 3},
+            {QStringLiteral("decode_cpu_ms"), median(samples.decodeCpu), QStringLiteral("ms"),
+             QStringLiteral("the CPU that decoding and combining took, all on the waiter thread")},
             {QStringLiteral("empty_task_ms"), emptyTask, QStringLiteral("ms"),
              QStringLiteral("an empty job: start() .. succeeded() in the GUI thread")},
             {QStringLiteral("spawn_floor_ms"), spawn, QStringLiteral("ms"),
@@ -727,7 +894,7 @@ int main(int argc, char *argv[])
             {QStringLiteral("wait_cpu_pct"), median(samples.waitCpu), QStringLiteral("%"),
              QStringLiteral("this process's CPU / wall time while a %1 ms job runs")
                      .arg(waitMillis),
-             '<', 2},
+             '<', 0.5},
             {QStringLiteral("worker_rss_mib"), median(samples.workerMemory), QStringLiteral("MiB"),
              QStringLiteral("a running test worker's peak memory (VmHWM)")},
             {QStringLiteral("app_rss_mib"), median(samples.appMemory), QStringLiteral("MiB"),

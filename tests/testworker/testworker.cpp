@@ -29,6 +29,7 @@
 //   TESTWORKER_START_DELAY_MILLIS  sleep before the worker machinery starts (a slow start)
 //   TESTWORKER_STAMP   a path: the job writes there the steady clock's nanoseconds (the same clock
 //                      in every process) as it returns its result, for the benchmark's handoff
+//   TESTWORKER_START_STAMP  the same, as the job starts, holding its input
 //
 // Its log (stderr) gets a line as the job starts, "testworker: pid P works in mode M", and one just
 // before a crash, an abort, an exit or a hang, so that the app's "Its log ends with" names the
@@ -116,9 +117,9 @@ QByteArray defaultResult()
     std::_Exit(Worker::ExitOk);
 }
 
-void stamp()
+void stamp(const char *variable = "TESTWORKER_STAMP")
 {
-    QFile file(qEnvironmentVariable("TESTWORKER_STAMP"));
+    QFile file(qEnvironmentVariable(variable));
     if (file.fileName().isEmpty() || !file.open(QIODevice::WriteOnly))
         return;
     const auto now = std::chrono::steady_clock::now().time_since_epoch();
@@ -128,6 +129,7 @@ void stamp()
 QByteArray job(const QByteArray &mode, const QCommandLineParser &parser, const QByteArray &input,
                const Task::Progress &progress)
 {
+    stamp("TESTWORKER_START_STAMP"); // the job holds its input now
     const QString text = qEnvironmentVariable("TESTWORKER_TEXT");
     const int millis = env("TESTWORKER_MILLIS", "200").toInt();
     say("pid " + QByteArray::number(QCoreApplication::applicationPid()) + " works in mode " + mode);
