@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QFile>
 #include <QHash>
+#include <QMutex>
 #include <QProcess>
 #include <QSocketNotifier>
 #include <QSpinBox>
@@ -79,6 +80,36 @@ inline int logsContaining(const QString &temp, const QByteArray &text, int index
         count += readAll(log).contains(text) ? 1 : 0;
     return count;
 }
+
+// What `temp` (the app's TMPDIR) held at each end of a task that the waiter told of (succeeded,
+// failed, cancelled), looked at in the waiter thread as it emits: the task's folder is gone then.
+class FilesAtEnd
+{
+public:
+    FilesAtEnd(Waiter *waiter, const QString &temp)
+    {
+        const auto look = [this, temp] {
+            const QStringList files = filesIn(temp);
+            const QMutexLocker locker(&m_mutex);
+            m_ends << files;
+        };
+        QObject::connect(waiter, &Waiter::succeeded, &m_context, look, Qt::DirectConnection);
+        QObject::connect(waiter, &Waiter::failed, &m_context, look, Qt::DirectConnection);
+        QObject::connect(waiter, &Waiter::cancelled, &m_context, look, Qt::DirectConnection);
+    }
+
+    // One list per end, in order.
+    QList<QStringList> ends() const
+    {
+        const QMutexLocker locker(&m_mutex);
+        return m_ends;
+    }
+
+private:
+    QObject m_context; // the connections go with it
+    mutable QMutex m_mutex;
+    QList<QStringList> m_ends;
+};
 
 // Linux-only: every live process whose command line mentions `text` (the test's folder, which
 // every worker has in its --result). Zombies do not count: see processExists().

@@ -15,11 +15,14 @@
 #include <QLockFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTextStream>
 #include <QtTest>
 
+#include <climits> // INT_MAX
 #include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include <signal.h> // ::kill (POSIX): faults from outside
@@ -48,6 +51,46 @@ char processState(qint64 pid)
     const int end = stat.lastIndexOf(')');
     return end > 0 && stat.size() > end + 2 ? stat.at(end + 2) : '?';
 }
+
+// The test worker's job (raw bytes), but for one of its steps, which throws: worker `index`'s input
+// ("input") or the reading of its result ("readResult"), or the combining ("result").
+class ThrowingJob : public BytesJob
+{
+public:
+    ThrowingJob(int workers, const QByteArray &step, int index, bool standard)
+        : BytesJob(QList<QByteArray>(workers)), m_step(step), m_index(index), m_standard(standard)
+    {}
+    QByteArray input(int index) override
+    {
+        if (m_step == "input" && index == m_index)
+            fail();
+        return BytesJob::input(index);
+    }
+    void readResult(int index, const QByteArray &result) override
+    {
+        if (m_step == "readResult" && index == m_index)
+            fail();
+        BytesJob::readResult(index, result);
+    }
+    QVariant result() override
+    {
+        if (m_step == "result")
+            fail();
+        return BytesJob::result();
+    }
+
+private:
+    [[noreturn]] void fail() const
+    {
+        if (m_standard)
+            throw std::runtime_error("bad part");
+        throw 42; // not a std::exception
+    }
+
+    QByteArray m_step;
+    int m_index;
+    bool m_standard;
+};
 
 // This program run as `tst_faults --host WORKERS`: the app as a user runs it, its Start pressed.
 // It prints its workers' pids once they started, then runs until it is killed.
@@ -82,7 +125,10 @@ private slots:
     void unstartableWorkerSaysWhyAndNextStartWorks();
     void unusableTempDirSaysWhereAndNextStartWorks_data();
     void unusableTempDirSaysWhereAndNextStartWorks();
+    void jobThatThrowsSaysWhatFailedAndNextStartWorks_data();
+    void jobThatThrowsSaysWhatFailedAndNextStartWorks();
     void pathsWithSpacesAndNonAsciiWork();
+    void workerCommandLineHoldsNoTaskData();
     void sweepRemovesOnlyDeadFoldersOfItsOwn();
     void startPressedTwiceStartsOneTask();
     void startPressedTheMomentATaskEndsStartsTheNextTask();
@@ -159,10 +205,12 @@ void tst_Faults::verifyNextStartWorks(QWidget *window, int workers)
     ScopedEnv millis("TESTWORKER_MILLIS", "100");
     QVERIFY2(isIdle(window), "Start is still disabled");
     WaiterLog log(waiterOf(window));
+    const FilesAtEnd atEnd(waiterOf(window), m_temp);
     click(window, "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window), TaskTimeout);
     QCOMPARE(status(window), QStringLiteral("Done."));
     QCOMPARE(log.succeeded.size(), 1);
+    QCOMPARE(atEnd.ends(), QList<QStringList> {QStringList()}); // the folder went before the news
     QCOMPARE(log.succeeded.constFirst(), QList<QByteArray>(workers, defaultResultBytes()));
     QCOMPARE(workerPids(window).size(), workers);
     verifyNothingLeft(workerPids(window));
@@ -247,6 +295,7 @@ void tst_Faults::failingWorkerShowsOneLineAndNextStartWorks()
     auto window = newWindow();
     setWorkers(window.get(), workers);
     WaiterLog log(waiterOf(window.get()));
+    const FilesAtEnd atEnd(waiterOf(window.get()), m_temp);
     const qint64 peakBefore = statusKiB("VmPeak");
     QList<qint64> pids;
     {
@@ -278,6 +327,8 @@ void tst_Faults::failingWorkerShowsOneLineAndNextStartWorks()
     qInfo("the user sees: %s", qUtf8Printable(shown));
     QVERIFY2(!shown.contains(u'\n'), "the status is more than one line");
     QVERIFY(log.succeeded.isEmpty());
+    // The task's folder, with every worker's files, was gone when the waiter told of the end.
+    QCOMPARE(atEnd.ends(), QList<QStringList> {QStringList()});
     if (action == CancelWhenHung) {
         QCOMPARE(shown, message);
         QCOMPARE(log.cancelled, 1);
@@ -421,6 +472,83 @@ void tst_Faults::unusableTempDirSaysWhereAndNextStartWorks()
     verifyNextStartWorks(window.get(), 1);
 }
 
+void tst_Faults::jobThatThrowsSaysWhatFailedAndNextStartWorks_data()
+{
+    QTest::addColumn<QByteArray>("step"); // of ThrowingJob; "task": the window's own job
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<int>("index"); // the worker whose step throws
+    QTest::addColumn<bool>("standard"); // a std::exception, else an int
+    QTest::addColumn<QString>("message"); // with %name for worker `index`
+
+    const QString prepared = QStringLiteral("The task's input could not be prepared: bad part");
+    const QString unread = QStringLiteral("The result of %name could not be read: bad part.");
+    const QString combined = QStringLiteral("The workers' results could not be combined: bad part");
+    QTest::newRow("input") << QByteArray("input") << 1 << 0 << true << prepared;
+    // Worker 1 runs already: it must be ended, and the window never hears of it.
+    QTest::newRow("input of worker 2 of 3") << QByteArray("input") << 3 << 1 << true << prepared;
+    QTest::newRow("reading a result") << QByteArray("readResult") << 1 << 0 << true << unread;
+    QTest::newRow("reading the result of worker 2 of 2")
+            << QByteArray("readResult") << 2 << 1 << true << unread;
+    QTest::newRow("reading a result, not a std::exception")
+            << QByteArray("readResult") << 1 << 0 << false
+            << QStringLiteral("The result of %name could not be read: it threw something that is "
+                              "not a std::exception.");
+    QTest::newRow("combining") << QByteArray("result") << 1 << 0 << true << combined;
+    QTest::newRow("combining 3 results") << QByteArray("result") << 3 << 0 << true << combined;
+    // The window's own job, given the test worker's echo for a result: it does not decode.
+    QTest::newRow("a result that is not the task's")
+            << QByteArray("task") << 1 << 0 << true
+            << QStringLiteral("The result of %name could not be read: it is not a result of this "
+                              "task.");
+}
+
+// What the job throws on the waiter thread (preparing an input, decoding a result, combining the
+// results) is the status message, which says what failed; the app stays usable.
+void tst_Faults::jobThatThrowsSaysWhatFailedAndNextStartWorks()
+{
+    QFETCH(QByteArray, step);
+    QFETCH(int, workers);
+    QFETCH(int, index);
+    QFETCH(bool, standard);
+    QFETCH(QString, message);
+
+    auto window = newWindow();
+    Waiter *waiter = waiterOf(window.get());
+    if (step == "task")
+        waiter->setWorkerProgram(QStringLiteral(TEST_WORKER)); // the window's job, for the task
+    else
+        waiter->setWorkerProgram(QStringLiteral(TEST_WORKER), [=](int count) {
+            return std::make_unique<ThrowingJob>(count, step, index, standard);
+        });
+    setWorkers(window.get(), workers);
+    WaiterLog log(waiter);
+    const FilesAtEnd atEnd(waiter, m_temp);
+    {
+        ScopedEnv mode("TESTWORKER_MODE", step == "task" ? "echo" : "ok");
+        click(window.get(), "startButton");
+        QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    }
+
+    const QString shown = status(window.get());
+    qInfo("the user sees: %s", qUtf8Printable(shown));
+    const QList<qint64> pids = workerPids(window.get());
+    QCOMPARE(pids.size(), step == "input" ? 0 : workers); // no worker is told of before all run
+    if (step != "input") {
+        const QString name = workerName(index, workers, pids.at(index)).toLower();
+        message.replace(QLatin1String("%name"), name);
+    }
+    QCOMPARE(shown, message);
+    QCOMPARE(log.failed, QStringList {shown});
+    QVERIFY(log.succeeded.isEmpty());
+    QCOMPARE(atEnd.ends(), QList<QStringList> {QStringList()});
+    verifyNothingLeft(pids);
+    if (QTest::currentTestFailed())
+        return;
+
+    useTestWorker(waiter);
+    verifyNextStartWorks(window.get(), workers);
+}
+
 void tst_Faults::pathsWithSpacesAndNonAsciiWork()
 {
     const QString folder = m_base.filePath(QStringLiteral("app folder é ü 日本"));
@@ -464,6 +592,63 @@ void tst_Faults::pathsWithSpacesAndNonAsciiWork()
     verifyNextStartWorks(window.get(), 2);
 }
 
+// A running worker's command line (as /proc shows it, and as `ps` does to every user) names its
+// files and its token, nothing of its task: however big the input (1 MiB to each worker here), it
+// stays under 1 KiB. (tst_demotask checks the same of the app's own task.)
+void tst_Faults::workerCommandLineHoldsNoTaskData()
+{
+    const QByteArray marker("TASK-DATA:");
+    const QString program = QStringLiteral(TEST_WORKER);
+    ScopedEnv millis("TESTWORKER_MILLIS", "600000"); // it runs until Cancel
+    auto window = newWindow(program);
+    const QByteArray input = marker.repeated((1 << 20) / marker.size());
+    waiterOf(window.get())->setWorkerProgram(program, [input](int workers) {
+        return bytesJob(QList<QByteArray>(workers, input));
+    });
+    setWorkers(window.get(), 2);
+    click(window.get(), "startButton");
+    QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 2, TaskTimeout);
+    const QList<qint64> pids = workerPids(window.get());
+
+    for (int index = 0; index < 2; ++index) {
+        const qint64 pid = pids.at(index);
+        const QRegularExpression inputPath(QRegularExpression::anchoredPattern(
+                QStringLiteral("%1/%2-[A-Za-z0-9]{6}/worker-%3\\.[A-Za-z0-9]{6}\\.input")
+                        .arg(QRegularExpression::escape(m_temp), QStringLiteral(APP_NAME))
+                        .arg(index + 1)));
+        const QString path = QStringLiteral("/proc/%1/cmdline").arg(pid);
+        // Until the exec, the pid runs a copy of this test.
+        QTRY_VERIFY_WITH_TIMEOUT(readAll(path).startsWith(QFile::encodeName(program) + '\0'),
+                                 TaskTimeout);
+        const QByteArray commandLine = readAll(path);
+        qInfo("worker pid %lld: %d bytes of command line: %s", pid, int(commandLine.size()),
+              QByteArray(commandLine).replace('\0', ' ').constData());
+        QVERIFY2(commandLine.size() < 1024, qPrintable(QString::number(commandLine.size())));
+        QVERIFY(!commandLine.contains(marker));
+        QVERIFY(!commandLine.contains("--trials"));
+        QVERIFY(!commandLine.contains("--seed"));
+        QByteArrayList arguments = commandLine.split('\0');
+        QCOMPARE(arguments.takeLast(), QByteArray()); // each argument ends with a NUL
+        QCOMPARE(arguments.size(), 8);
+        QCOMPARE(arguments.at(1), QByteArray("--worker"));
+        QCOMPARE(arguments.at(2), QByteArray("--input"));
+        const QString input = QFile::decodeName(arguments.at(3));
+        QVERIFY2(inputPath.match(input).hasMatch(), qUtf8Printable(input));
+        QCOMPARE(arguments.at(4), QByteArray("--result"));
+        QCOMPARE(QFile::decodeName(arguments.at(5)) + QLatin1String(".input"), input);
+        QCOMPARE(arguments.at(6), QByteArray("--token"));
+        QVERIFY2(QRegularExpression(QStringLiteral("^[0-9a-z]{1,13}$"))
+                         .match(QString::fromLatin1(arguments.at(7)))
+                         .hasMatch(),
+                 arguments.at(7).constData());
+    }
+    QVERIFY2(!isIdle(window.get()), "the task ended before Cancel");
+    click(window.get(), "cancelButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    QCOMPARE(status(window.get()), QStringLiteral("Cancelled."));
+    verifyNothingLeft(pids);
+}
+
 // TMPDIR is shared: the sweep of folders left by killed apps must touch nothing but those.
 void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
 {
@@ -489,6 +674,7 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
             prefix + QStringLiteral("Ab12Cd/worker-1.Ab12Cd"), // the pattern, but no host.lock
             prefix + QStringLiteral("Ab12Ce/notes.txt"), // dead, but with files not of ours
             prefix + QStringLiteral("Ab12Ce/worker-1.result.txt"),
+            prefix + QStringLiteral("Ab12Ce/worker-1.Ab12Ce.input.txt"),
             prefix + QStringLiteral("Ab12Cj/worker-1.Ab12Cj"), // its host.lock is a symlink
             prefix + QStringLiteral("Ab12Cl/worker-1.Ab12Cl"), // its host.lock is a folder
             outside + QStringLiteral("/precious.txt"), // reached only through symlinks
@@ -503,13 +689,17 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
     QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Cl/host.lock")));
     // A dead task folder of this app, its host.lock free, with every kind of file a task makes.
     // Only this folder goes.
-    for (const char *name : {"host.lock", "worker-1.Ab12Cg", "worker-1.Ab12Cg.lock",
-                             "worker-1.Ab12Cg.log", "worker-12.zZ9yY8.log"})
+    for (const char *name :
+         {"host.lock", "worker-1.Ab12Cg", "worker-1.Ab12Cg.input", "worker-1.Ab12Cg.lock",
+          "worker-1.Ab12Cg.log", "worker-12.zZ9yY8.log", "worker-12.zZ9yY8.input"})
         plant(prefix + QStringLiteral("Ab12Cg/") + QLatin1String(name));
-    // A dead one whose log is a symlink to user files: its host.lock goes, the link stays.
+    // A dead one whose log and input are symlinks to user files: its host.lock goes, the links
+    // stay.
     plant(prefix + QStringLiteral("Ab12Ck/host.lock"));
     QVERIFY(QFile::link(outside + QStringLiteral("/precious.txt"),
                         prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")));
+    QVERIFY(QFile::link(outside + QStringLiteral("/precious.txt"),
+                        prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.input")));
     // A live app's folder: its host.lock is held.
     QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Ch")));
     QLockFile live(prefix + QStringLiteral("Ab12Ch/host.lock"));
@@ -536,6 +726,7 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
     QVERIFY(!QFileInfo::exists(prefix + QStringLiteral("Ab12Ce/host.lock")));
     QVERIFY(!QFileInfo::exists(prefix + QStringLiteral("Ab12Ck/host.lock")));
     QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")).isSymLink());
+    QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.input")).isSymLink());
     QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cf")).isSymLink());
     QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cj/host.lock")).isSymLink());
     QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Cl/host.lock")).isDir());

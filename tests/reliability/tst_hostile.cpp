@@ -15,6 +15,7 @@
 #include <QElapsedTimer>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QStorageInfo>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -174,6 +175,9 @@ private slots:
     void resultFileReplacedDuringTheTaskIsNeverAccepted();
     void hugeSparseFileInPlaceOfTheResultDoesNotGrowTheApp();
     void everyTaskFileIsOwnerOnlyUnderUmask000();
+    // Issue 15: the input travels in a file, which is trusted no more than a result.
+    void inputFileDamagedOrReplacedIsRefused_data();
+    void inputFileDamagedOrReplacedIsRefused();
 
 private:
     void useTempDir(const QString &path);
@@ -517,6 +521,9 @@ void tst_Hostile::fullDiskIsNamedInTheMessage()
     ScopedEnv modeEnv("TESTWORKER_MODE", mode);
     auto window = newWindow();
     setWorkers(window.get(), workers);
+    // A worker's failure ends with the note, once; the app's own "Cannot ..." says it itself.
+    const QString note = QStringLiteral(" The disk of %1 is full (No space left on device).")
+                                 .arg(QStorageInfo(m_temp).rootPath());
     QStringList wrong;
     QString shown;
     for (int freeKiB = 0; freeKiB <= DiskKiB / 2 && shown != QLatin1String("Done."); freeKiB += 4) {
@@ -526,15 +533,18 @@ void tst_Hostile::fullDiskIsNamedInTheMessage()
         filler.close();
         runToEnd(window.get());
         shown = status(window.get());
+        const bool own = shown.startsWith(QLatin1String("Cannot "));
         if (shown != QLatin1String("Done.")
-            && !shown.contains(QLatin1String("No space left on device")))
+            && (!shown.contains(QLatin1String("No space left on device"))
+                || shown.count(note) != (own ? 0 : 1) || (!own && !shown.endsWith(note))))
             wrong << QStringLiteral("%1 KiB free: %2").arg(freeKiB).arg(shown);
         verifyNothingLeft(workerPids(window.get()));
         if (QTest::currentTestFailed())
             return;
     }
     QVERIFY2(wrong.isEmpty(),
-             qUtf8Printable(QStringLiteral("the message does not say that the disk is full:\n")
+             qUtf8Printable(QStringLiteral("the message does not say that the disk is full, "
+                                           "or says it twice:\n")
                             + wrong.join(u'\n')));
 }
 
@@ -601,8 +611,9 @@ void tst_Hostile::tooManyOpenFilesIsNamedInTheMessage()
 void tst_Hostile::overLongPathIsNamedInTheMessage_data()
 {
     // A path has at most PATH_MAX - 1 characters. To TMPDIR the app adds /APP-XXXXXX (`folder`
-    // characters), then /host.lock, /worker-1.XXXXXX, its .log and its .lock: each TMPDIR below is
-    // one character too long for one of these, and short enough for the ones before.
+    // characters), then /host.lock, /worker-1.XXXXXX, its .log, its .input and (in the worker) its
+    // .lock: each TMPDIR below is one character too long for one of these, and short enough for
+    // the ones before. The .lock is shorter than the .input, which fails first.
     const int folder = int(qstrlen("/" APP_NAME "-XXXXXX"));
     QTest::addColumn<int>("length"); // of TMPDIR
     QTest::addColumn<QString>("message"); // a pattern: %temp is TMPDIR, %folder the task's folder
@@ -619,7 +630,11 @@ void tst_Hostile::overLongPathIsNamedInTheMessage_data()
     QTest::newRow("the worker's log") << PATH_MAX - folder - 20
                                       << QStringLiteral("Cannot create a log file in %folder: File "
                                                         "name too long\\.");
-    QTest::newRow("the worker's lock") << PATH_MAX - folder - 21 << anyMessage;
+    const QString noInput = QStringLiteral("Cannot write the input file "
+                                           "%folder/worker-1\\.[A-Za-z0-9]{6}\\.input: File name "
+                                           "too long\\.");
+    QTest::newRow("the worker's input") << PATH_MAX - folder - 22 << noInput;
+    QTest::newRow("the worker's input and lock") << PATH_MAX - folder - 21 << noInput;
 }
 
 // Every failure names the system's reason; nothing lands outside TMPDIR (such as in the app's
@@ -926,7 +941,7 @@ void tst_Hostile::hugeSparseFileInPlaceOfTheResultDoesNotGrowTheApp()
     QByteArray header;
     QDataStream out(&header, QIODevice::WriteOnly);
     out.setVersion(DataFile::StreamVersion);
-    out << DataFile::Magic << DataFile::FormatVersion << PlantedToken << quint8(1)
+    out << DataFile::Magic << DataFile::FormatVersion << PlantedToken << QString()
         << qint64(Huge - 64);
     const QString result = resultFileIn(m_temp);
     QFile file(result);
@@ -972,6 +987,11 @@ void tst_Hostile::everyTaskFileIsOwnerOnlyUnderUmask000()
     files.sort();
     QCOMPARE(files.size(), 1 + 2 * 4); // host.lock; each worker's result, .input, .lock and .log
     QVERIFY2(files.contains(QStringLiteral("host.lock")), qPrintable(files.join(u' ')));
+    for (const char *suffix : {"", "\\.input", "\\.lock", "\\.log"}) {
+        const QRegularExpression name(
+                QStringLiteral("^worker-[12]\\.[A-Za-z0-9]{6}%1$").arg(QLatin1String(suffix)));
+        QVERIFY2(files.filter(name).size() == 2, qPrintable(files.join(u' ')));
+    }
     for (const QString &name : std::as_const(files)) {
         QVERIFY2(modeOf(folder + u'/' + name) == 0600,
                  qPrintable(QStringLiteral("%1 has mode %2")
@@ -982,6 +1002,109 @@ void tst_Hostile::everyTaskFileIsOwnerOnlyUnderUmask000()
     click(window.get(), "cancelButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
     verifyNothingLeft(pids);
+}
+
+void tst_Hostile::inputFileDamagedOrReplacedIsRefused_data()
+{
+    QTest::addColumn<QByteArray>("damage"); // what the test does to the input file
+    QTest::addColumn<QString>("reason"); // the worker's words for it
+
+    const QString irregular = QStringLiteral("it is not a regular file");
+    QTest::newRow("garbage") << QByteArray("garbage")
+                             << QStringLiteral("it is not a file of this program");
+    QTest::newRow("another run's")
+            << QByteArray("foreign") << QStringLiteral("it is a file of another run");
+    QTest::newRow("another format version")
+            << QByteArray("version")
+            << QStringLiteral("it has format version %1, and this program reads %2")
+                       .arg(DataFile::FormatVersion + 1)
+                       .arg(DataFile::FormatVersion);
+    QTest::newRow("emptied") << QByteArray("empty")
+                             << QStringLiteral("the file is empty or cut short");
+    QTest::newRow("cut short") << QByteArray("truncated")
+                               << QStringLiteral("the file is cut short");
+    QTest::newRow("bytes after its data")
+            << QByteArray("longer") << QStringLiteral("it has unexpected bytes after its data");
+    QTest::newRow("removed") << QByteArray("removed") << irregular;
+    // A symlink to a copy of the very input: the link is refused, whatever it leads to.
+    QTest::newRow("symlink") << QByteArray("symlink") << irregular;
+    QTest::newRow("FIFO") << QByteArray("fifo") << irregular; // refused, never opened: no block
+}
+
+// Damaged or replaced while the worker is slow to start, before it reads it: the worker reads
+// nothing else in its place, writes nothing through a link, and the status says which file and
+// why. The app stays usable.
+void tst_Hostile::inputFileDamagedOrReplacedIsRefused()
+{
+    QFETCH(QByteArray, damage);
+    QFETCH(QString, reason);
+
+    const QByteArray part(4096, 'i');
+    auto window = newWindow();
+    waiterOf(window.get())->setWorkerProgram(QStringLiteral(TEST_WORKER), [part](int workers) {
+        return bytesJob(QList<QByteArray>(workers, part));
+    });
+    WaiterLog log(waiterOf(window.get()));
+    {
+        ScopedEnv slow("TESTWORKER_START_DELAY_MILLIS", "2000");
+        click(window.get(), "startButton");
+        QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 1, TaskTimeout);
+    }
+    const QString result = resultFileIn(m_temp);
+    QVERIFY(!result.isEmpty());
+    const QString input = result + QLatin1String(".input");
+    QVERIFY(QFileInfo(input).isFile()); // written before the worker started
+    const QByteArray original = readAll(input);
+    QVERIFY2(original.size() > part.size(), qPrintable(QString::number(original.size())));
+
+    QByteArray planted = original;
+    if (damage == "garbage") {
+        planted = "This is not an input file.\n";
+    } else if (damage == "foreign") {
+        planted.clear();
+        QBuffer buffer(&planted);
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(DataFile::write(&buffer, {PlantedToken, {}, part}));
+    } else if (damage == "version") {
+        planted[5] = char(DataFile::FormatVersion + 1); // after the magic, a quint16 big-endian
+    } else if (damage == "empty") {
+        planted.clear();
+    } else if (damage == "truncated") {
+        planted.chop(part.size() / 2);
+    } else if (damage == "longer") {
+        planted += "x";
+    }
+    const QString copy = m_base.filePath(QStringLiteral("input%1").arg(m_tests));
+    if (damage == "removed" || damage == "symlink" || damage == "fifo") {
+        QVERIFY(QFile::rename(input, copy));
+        if (damage == "symlink")
+            QVERIFY(QFile::link(copy, input));
+        else if (damage == "fifo")
+            QCOMPARE(::mkfifo(QFile::encodeName(input).constData(), 0600), 0);
+    } else {
+        QFile file(input);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered));
+        QVERIFY(writeAtOnce(&file, planted));
+    }
+    // The worker writes its first progress record before it reads its input.
+    QVERIFY2(QFileInfo(result).size() == 0 && readAll(result + QLatin1String(".log")).isEmpty(),
+             "the worker started before the test could damage its input");
+    QVERIFY(QTest::qWaitFor([&] { return isIdle(window.get()); }, TaskTimeout));
+
+    const QString shown = status(window.get());
+    qInfo("the user sees: %s", qUtf8Printable(shown));
+    QVERIFY(log.succeeded.isEmpty());
+    QCOMPARE(log.failed, QStringList {shown});
+    QCOMPARE(shown,
+             QStringLiteral("The task failed in %1: its input %2 is unusable: %3")
+                     .arg(workerName(0, 1, workerPids(window.get()).constFirst()).toLower(), input,
+                          reason));
+    if (damage == "symlink")
+        QCOMPARE(readAll(copy), original); // nothing was written through the link
+    verifyNothingLeft(workerPids(window.get()));
+    if (QTest::currentTestFailed())
+        return;
+    verifyStartWorks(window.get());
 }
 
 int main(int argc, char *argv[])

@@ -144,6 +144,7 @@ void tst_Soak::runTask(int task, int workers)
     QVERIFY2(isIdle(window), qPrintable(QStringLiteral("task %1: Start is disabled").arg(task)));
     qputenv("TESTWORKER_MODE", modeOf(kind)); // no waiter thread runs: nothing reads it now
     m_log->clear();
+    const FilesAtEnd atEnd(waiterOf(window), m_temp);
     click(window, "startButton");
     if (kind == Kind::CancelAtOnce) {
         click(window, "cancelButton");
@@ -160,6 +161,8 @@ void tst_Soak::runTask(int task, int workers)
     const QString shown = status(window);
     const QString what =
             QStringLiteral("task %1 of kind %2: %3").arg(task).arg(int(kind)).arg(shown);
+    // Its folder went before the waiter told of its end, whatever the end.
+    QVERIFY2(atEnd.ends() == QList<QStringList> {QStringList()}, qUtf8Printable(what));
     switch (kind) {
     case Kind::Success:
         QVERIFY2(shown == QLatin1String("Done."), qUtf8Printable(what));
