@@ -554,8 +554,9 @@ void Worker::tick()
     const QMutexLocker locker(&m_progressMutex);
     if (m_hostLock.isEmpty())
         return printProgress(); // a worker without --result runs alone, maybe in a terminal
-    if (m_result.isOpen() && m_result.seek(0)
-        && m_result.write(progressRecord(m_done, m_total, m_text)) == ProgressSize)
+    if (!m_result.isOpen()) // its result is written: the folder is the app's alone to remove
+        return;
+    if (m_result.seek(0) && m_result.write(progressRecord(m_done, m_total, m_text)) == ProgressSize)
         m_result.flush();
     if (!QFileInfo::exists(m_hostLock))
         stopNow("the app cancelled the task or quit");
@@ -598,7 +599,7 @@ void Worker::finish()
                        qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
             exitCode = ExitIoError;
         }
-        m_result.close(); // a tick still due in this event loop pass must not write a record on it
+        m_result.close(); // tick() touches nothing of the folder's from now on
         m_lock->unlock(); // tells the waiter that the result is there
     }
     QCoreApplication::exit(exitCode);
@@ -700,6 +701,7 @@ struct Waiter::Process // one worker, as the waiter sees it
     QString name; // for messages: "The worker (pid 12)", "Worker 2 of 3 (pid 12)"
     QString file; // its result file's name; its other files add a suffix
     std::unique_ptr<QTemporaryFile> result; // its destruction removes the file
+    QFile input; // open till the end, as the result: see run()
     QByteArray token;
     qint64 pid = 0;
     Progress progress; // as its last record said
@@ -770,9 +772,15 @@ void Waiter::run()
                    "writable folder.")
                         .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
                              folder ? folder->errorString() : tr("there is no such folder"));
-    m_processes.clear(); // their files, then the folder: nothing is left once the task is told
+    // Nothing is left once the task is told; but the files' pages, which the kernel takes a while
+    // to free for a big file, go only with the last handle on them, after.
+    for (const auto &process : m_processes) {
+        QFile::remove(process->file);
+        QFile::remove(process->file + InputSuffix);
+    }
     folder.reset();
     finish(error);
+    m_processes.clear();
     m_job.reset(); // a big input or result is freed here, never in the GUI thread
     m_busy = false;
 }
@@ -839,13 +847,14 @@ QString Waiter::startWorker(const QString &folder, int index)
 
 // A worker's part of the input, serialized here and handed over in a file: no command line would
 // carry it, whatever its size.
-QString Waiter::writeInput(const Process &process, int index)
+QString Waiter::writeInput(Process &process, int index)
 {
     DataFile::Contents contents {process.token, {}, {}};
     QString why;
     if (!guarded([&] { contents.data = m_job->input(index); }, &why))
-        return tr("The task's input could not be prepared: %1").arg(why);
-    QFile input(process.file + InputSuffix);
+        return tr("The task's input could not be prepared: %1.").arg(why);
+    QFile &input = process.input;
+    input.setFileName(process.file + InputSuffix);
     if (!input.open(QIODevice::WriteOnly | QIODevice::NewOnly)
         || !input.setPermissions(QFile::ReadOwner | QFile::WriteOwner)
         || !DataFile::write(&input, contents) || !input.flush())
@@ -1015,7 +1024,7 @@ void Waiter::finish(QString error)
     QVariant result;
     if (error.isEmpty() && !isInterruptionRequested()
         && !guarded([&] { result = m_job->result(); }, &error))
-        error = tr("The workers' results could not be combined: %1").arg(error);
+        error = tr("The workers' results could not be combined: %1.").arg(error);
     if (isInterruptionRequested()) {
         qCInfo(lcWaiter, "cancelled");
         emit cancelled();

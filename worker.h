@@ -185,7 +185,7 @@ private:
 
     QString runIn(const QString &folder, QFileSystemWatcher *watcher);
     QString startWorker(const QString &folder, int index);
-    QString writeInput(const Process &process, int index);
+    QString writeInput(Process &process, int index);
     bool loopUntil(QFileSystemWatcher *watcher, const std::function<bool()> &done,
                    QDeadlineTimer deadline = QDeadlineTimer::Forever);
     void update(Process *process);
