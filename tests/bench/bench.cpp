@@ -228,6 +228,7 @@ struct Samples
     QList<double> emptyTask, spawn, firstProgress, cancel, oneWorker, manyWorkers;
     // The old benchmark's figures.
     QList<double> crashDetect, cancelPidGone, workerMemory, orphanExit, appMemory, waitCpu;
+    QList<double> waitGuiCpu;
     QList<double> oneComputing, twoComputing;
 };
 
@@ -586,6 +587,7 @@ struct QuietRun
 {
     double wallMs; // start() .. succeeded() in this thread
     double cpuPercent; // this process's CPU time over its wall time, start() .. finished
+    double guiCpuPercent; // of which this thread's, the GUI thread's
 };
 
 // A task with nothing else in this thread: no stall watch, whose 1 ms timer would cost CPU. The
@@ -601,20 +603,25 @@ QuietRun runQuietly(const QString &program, int workers)
     QObject::connect(&waiter, &QThread::finished, &loop, &QEventLoop::quit);
     QTimer::singleShot(Timeout, &loop, &QEventLoop::quit);
     const std::clock_t cpu = std::clock();
+    const qint64 guiCpuNs = threadCpuNs();
     const qint64 startNs = nowNs();
     waiter.start(std::make_unique<BytesJob>(workers));
     loop.exec();
     const double cpuMs = double(std::clock() - cpu) * 1000 / CLOCKS_PER_SEC;
+    const double guiCpuMs = double(threadCpuNs() - guiCpuNs) / 1e6;
     if (succeededNs == 0)
-        return {NotMeasured, NotMeasured};
-    return {ms(startNs, succeededNs), 100 * cpuMs / ms(startNs, nowNs())};
+        return {NotMeasured, NotMeasured, NotMeasured};
+    const double wallMs = ms(startNs, nowNs());
+    return {ms(startNs, succeededNs), 100 * cpuMs / wallMs, 100 * guiCpuMs / wallMs};
 }
 
 // The app's CPU while one worker runs a job of `millis` ms (5 s in the old benchmark).
 void measureWaitCpu(int millis, Samples *samples)
 {
     setJob("ok", millis);
-    samples->waitCpu << runQuietly(QStringLiteral(TEST_WORKER), 1).cpuPercent;
+    const QuietRun run = runQuietly(QStringLiteral(TEST_WORKER), 1);
+    samples->waitCpu << run.cpuPercent;
+    samples->waitGuiCpu << run.guiCpuPercent;
 }
 
 // The rounds of compute() that take about `millis` ms on one core of this machine.
@@ -663,7 +670,7 @@ struct Figure
 
     QString targetText() const
     {
-        return target ? QString::fromLatin1(target == '>' ? ">= %1" : "< %1").arg(limit)
+        return target ? QString::fromLatin1(target == '>' ? ">= %1" : "< %1").arg(limit, 0, 'g', 4)
                       : QString();
     }
     bool missed() const // false for a figure without target; true for a target not measured
@@ -895,6 +902,8 @@ int main(int argc, char *argv[])
              QStringLiteral("this process's CPU / wall time while a %1 ms job runs")
                      .arg(waitMillis),
              '<', 0.5},
+            {QStringLiteral("wait_gui_cpu_pct"), median(samples.waitGuiCpu), QStringLiteral("%"),
+             QStringLiteral("of which the GUI thread's; the rest is the waiter thread's")},
             {QStringLiteral("worker_rss_mib"), median(samples.workerMemory), QStringLiteral("MiB"),
              QStringLiteral("a running test worker's peak memory (VmHWM)")},
             {QStringLiteral("app_rss_mib"), median(samples.appMemory), QStringLiteral("MiB"),

@@ -2,40 +2,51 @@
 # SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# compare-old.sh: this tree's benchmark against the one of the design before the template was made
-# small (commit eb6c44f), side by side, as docs/benchmark.md reports it. Needs python3.
+# compare-old.sh: this tree's benchmark against an older commit's, side by side, as
+# docs/benchmark.md reports it. Needs python3.
 #
-# Usage: tests/bench/compare-old.sh [-n ROUNDS] [-o OLD_TREE] [-b] [-d DIR] [NEW_TREE]
-#   NEW_TREE   the new tree (default: this clone), built in build/release
-#   -o TREE    the old tree (default build/bench-old, made with `git worktree add` of eb6c44f)
+# Usage: tests/bench/compare-old.sh [-c COMMIT] [-n ROUNDS] [-o OLD_TREE] [-B BUILD] [-b] [-d DIR]
+#                                   [NEW_TREE]
+#   NEW_TREE   the new tree (default: this clone)
+#   -c COMMIT  the old commit (default 58a4325, the waiter before issue 15's input files and jobs);
+#              eb6c44f, the design before the template was made small, gets a table of its own
+#   -o TREE    the old tree (default build/old, or build/bench-old for eb6c44f; made with
+#              `git worktree add` of COMMIT if missing), built in TREE/build/release
+#   -B BUILD   the new tree's build folder, relative to it (default build/release)
 #   -n ROUNDS  rounds (default 3); each round runs the old bench, then the new one, with --json
-#   -b         build both benches first: cmake --preset release if needed, then
-#              nice -n 10 cmake --build TREE/build/release -j1 --target longtaskrunnin_bench
+#   -b         build both benches first: cmake --preset release (or -B) if needed, then
+#              nice -n 10 cmake --build FOLDER -j1 --target longtaskrunnin_bench
 #   -d DIR     keep the JSON and logs there (default a new folder under /tmp)
 #   OLD_ARGS / NEW_ARGS (environment): extra options for each bench, e.g. NEW_ARGS=--quick
 #
-# It prints one Markdown table: each comparable figure, the old and the new value (medians over
-# the rounds of each bench's own medians), the range over the rounds, and whether the new one is at
-# least as good. Each bench runs in its own default configuration (old: 15 runs, 5 heavy; new: 3).
+# It prints one Markdown table: each figure, the old and the new value (medians over the rounds of
+# each bench's own medians), the range over the rounds, and whether the new one is at least as
+# good. Each bench runs in its own default configuration (eb6c44f: 15 runs, 5 heavy; later: 3).
 set -euo pipefail
 
 rounds=3
 here=$(cd "$(dirname "$0")/../.." && pwd)
-old_commit=eb6c44f
-old_tree=$here/build/bench-old
+old_commit=58a4325
+old_tree=
+new_build=build/release
 build=0
 dir=
-while getopts "n:o:bd:h" option; do
+while getopts "c:n:o:B:bd:h" option; do
     case $option in
+    c) old_commit=$OPTARG ;;
     n) rounds=$OPTARG ;;
     o) old_tree=$OPTARG ;;
+    B) new_build=$OPTARG ;;
     b) build=1 ;;
     d) dir=$OPTARG ;;
-    *) sed -n '5,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '5,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 new_tree=$(cd "${1:-$here}" && pwd)
+if [[ -z $old_tree ]]; then
+    [[ $old_commit == eb6c44f* ]] && old_tree=$here/build/bench-old || old_tree=$here/build/old
+fi
 if [[ ! -d $old_tree ]]; then
     echo "== making $old_tree: a worktree of $old_commit" >&2
     git -C "$here" worktree add --detach "$old_tree" "$old_commit" >&2
@@ -43,17 +54,20 @@ fi
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "-n takes a whole number above 0" >&2; exit 2; }
 bench=tests/bench/longtaskrunnin_bench
 
+old_build=$old_tree/build/release
+new_build=$new_tree/$new_build
 if ((build)); then
-    for tree in "$old_tree" "$new_tree"; do
-        echo "== building $tree" >&2
-        [[ -f $tree/build/release/CMakeCache.txt ]] \
-            || (cd "$tree" && nice -n 10 cmake --preset release >/dev/null)
-        nice -n 10 cmake --build "$tree/build/release" -j1 --target longtaskrunnin_bench >/dev/null
+    for folder in "$old_build" "$new_build"; do
+        echo "== building $folder" >&2
+        tree=${folder%/build/*}
+        [[ -f $folder/CMakeCache.txt ]] || (cd "$tree" && nice -n 10 cmake -S . -B "$folder" \
+            -DCMAKE_BUILD_TYPE=Release >/dev/null)
+        nice -n 10 cmake --build "$folder" -j1 --target longtaskrunnin_bench >/dev/null
     done
 fi
-for tree in "$old_tree" "$new_tree"; do
-    [[ -x $tree/build/release/$bench ]] || {
-        echo "no $tree/build/release/$bench: build it, or pass -b" >&2
+for folder in "$old_build" "$new_build"; do
+    [[ -x $folder/$bench ]] || {
+        echo "no $folder/$bench: build it, or pass -b" >&2
         exit 1
     }
 done
@@ -77,24 +91,24 @@ describe() { # the commit of a tree, and whether its files differ from it
 
 # Old, new, old, new...: a load that comes and goes hits both alike. Each bench's exit status is
 # ignored: a figure it could not measure is null in its JSON, and shows as such.
-run() { # NAME TREE ROUND ARGS
-    local name=$1 tree=$2 round=$3
+run() { # NAME BUILD ROUND ARGS
+    local name=$1 folder=$2 round=$3
     shift 3
     echo "== round $round: $name bench" >&2
-    (cd "$dir" && "$tree/build/release/$bench" --json "$@" >"$dir/$name-$round.json" \
+    (cd "$dir" && "$folder/$bench" --json "$@" >"$dir/$name-$round.json" \
         2>"$dir/$name-$round.log") || true
 }
 for ((round = 1; round <= rounds; ++round)); do
     # shellcheck disable=SC2086 # the extra options are words
-    run old "$old_tree" "$round" ${OLD_ARGS:-}
+    run old "$old_build" "$round" ${OLD_ARGS:-}
     # shellcheck disable=SC2086
-    run new "$new_tree" "$round" ${NEW_ARGS:-}
+    run new "$new_build" "$round" ${NEW_ARGS:-}
 done
 
-python3 - "$dir" "$rounds" <<'EOF'
+python3 - "$dir" "$rounds" "$old_commit" <<'EOF'
 import json, statistics, sys
 
-folder, rounds = sys.argv[1], int(sys.argv[2])
+folder, rounds, old_commit = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def load(name):
     runs = []
@@ -193,6 +207,63 @@ def summary(values):
     spread = f"{fmt(min(got))}-{fmt(max(got))}" if len(got) > 1 else ""
     return med, spread
 
+def verdict_of(better, ovals, nvals):
+    if better == INFO or not ovals or not nvals:
+        return "(context)" if better == INFO else "n/a"
+    om, nm = statistics.median(ovals), statistics.median(nvals)
+    if abs(nm - om) <= 0.02 * abs(om):
+        return "yes, within 2 %"
+    good = nm <= om if better == LOWER else nm >= om
+    overlap = max(min(ovals), min(nvals)) <= min(max(ovals), max(nvals))
+    return "yes" if good else ("no, ranges overlap" if overlap else "**no**")
+
+def cell(values):
+    med, spread = summary(values)
+    return fmt(med) + (f" ({spread})" if spread and med is not None else "")
+
+def footer():
+    loads = []
+    for r in range(rounds):
+        loads.append(f"round {r + 1}: old {old[r].get('load_before', old[r].get('load_average_before', '?'))}"
+                     f"->{old[r].get('load_after', old[r].get('load_average_after', '?'))}, new "
+                     f"{new[r].get('load_before', '?')}->{new[r].get('load_after', '?')}")
+    with open(f"{folder}/trees.txt") as f:
+        trees = f.read().split("\n")
+    print()
+    print(f"Medians over {rounds} rounds of each bench's medians (old: {old[0].get('runs', '?')} "
+          f"runs; new: {new[0].get('runs', '?')} runs); in brackets the range over the rounds. "
+          f"{trees[0]}; {trees[1]}. Load average (1 min) before->after: " + "; ".join(loads)
+          + f". JSON and logs: {folder}.")
+
+# A bench of the same kind (58a4325 and later): every figure of either, key for key, in the new
+# bench's order; better is what the new bench's target says, or lower for times and memory.
+if any("handoff_ms" in run for run in old):
+    about = {"machine", "cpus", "qt", "runs", "quick", "result_mib", "workers", "wait_ms",
+             "compute_ms", "load_before", "load_after", "targets", "missed"}
+    lower = {"handoff_ms", "input_handoff_ms", "handoff_peak_mib", "empty_task_ms",
+             "first_progress_ms", "worker_rss_mib", "app_rss_mib"}
+    keys, targets = [], {}
+    for run in new + old:
+        keys += [k for k in run if k not in about and k not in keys]
+    for run in new:
+        targets.update(run.get("targets", {}))
+    print(f"| figure | target | {old_commit} | now | better | now at least as good? |")
+    print("|---|---|---|---|---|---|")
+    for k in keys:
+        target = targets.get(k, "")
+        better = (HIGHER if target.startswith(">") else LOWER if target.startswith("<")
+                  else LOWER if k in lower else INFO)
+        ovals = [v for v in per_round(old, key(k)) if v is not None]
+        nvals = [v for v in per_round(new, key(k)) if v is not None]
+        print(f"| `{k}` | {target} | {cell(ovals)} | {cell(nvals)} | "
+              f"{'' if better == INFO else better} | {verdict_of(better, ovals, nvals)} |")
+    footer()
+    print("""
+n/a in the old column: a figure that the old bench does not measure. See docs/benchmark.md for
+what each figure is; `--json` of either bench gives them with their targets.""")
+    sys.exit(0)
+
+# eb6c44f: its own figures, matched by meaning.
 print(f"| figure | old | old value | new | new value | better | new at least as good? |")
 print("|---|---|---|---|---|---|---|")
 for what, okey, oval, nkey, nval, better, note in rows:
@@ -211,18 +282,7 @@ for what, okey, oval, nkey, nval, better, note in rows:
     arrow = {"lower": "lower", "higher": "higher", "info": ""}[better]
     print(f"| {what} [{note}] | `{okey}` | {ocell} | `{nkey}` | {ncell} | {arrow} | {verdict} |")
 
-loads = []
-for r in range(rounds):
-    loads.append(f"round {r + 1}: old {old[r].get('load_average_before', '?')}"
-                 f"->{old[r].get('load_average_after', '?')}, new {new[r].get('load_before', '?')}"
-                 f"->{new[r].get('load_after', '?')}")
-with open(f"{folder}/trees.txt") as f:
-    trees = f.read().split("\n")
-print()
-print(f"Medians over {rounds} rounds of each bench's medians (old: {old[0].get('runs', '?')} runs, "
-      f"{old[0].get('heavy_runs', '?')} heavy; new: {new[0].get('runs', '?')} runs); in brackets "
-      f"the range over the rounds. {trees[0]}; {trees[1]}. Load average (1 min) before->after: "
-      + "; ".join(loads) + f". JSON and logs: {folder}.")
+footer()
 print("""
 1. Old: a null demo task in the real app binary (`longtaskrunnin --worker`), `start()` to
    `succeeded()` in the GUI thread; floor: `longtaskrunnin --version`. New: the test worker's empty

@@ -1,11 +1,13 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// libFuzzer target for DataFile::read: the app reads result files that a crashing, killed or
-// buggy worker may have left in any state, and a worker reads the input file beside it in the
-// same format and with the same reader, so no byte sequence may crash it, leak, or make it
-// allocate far more than the file's size. Run by .ci/fuzz, whose seeds (tests/fuzz/make-seeds.sh)
-// carry the same token as this reader, so that the fuzzer starts past the token check.
+// libFuzzer target for DataFile::read, as both of its callers use it: the waiter reads result
+// files that a crashing, killed or buggy worker may have left in any state, and a worker reads
+// its input file, which anyone who can write to the task's folder may have damaged or replaced:
+// one reader, one call (the device, the worker's token), so no byte sequence may crash it, leak,
+// or make it allocate far more than the file's size. Run by .ci/fuzz, whose seeds
+// (tests/fuzz/make-seeds.sh) are result files and the results of workers given input files, good
+// and broken, all with this reader's token, so that the fuzzer starts past the token check.
 
 #include "worker.h"
 
