@@ -482,7 +482,8 @@ void tst_Faults::jobThatThrowsSaysWhatFailedAndNextStartWorks_data()
 
     const QString prepared = QStringLiteral("The task's input could not be prepared: bad part.");
     const QString unread = QStringLiteral("The result of %name could not be read: bad part.");
-    const QString combined = QStringLiteral("The workers' results could not be combined: bad part.");
+    const QString combined =
+            QStringLiteral("The workers' results could not be combined: bad part.");
     QTest::newRow("input") << QByteArray("input") << 1 << 0 << true << prepared;
     // Worker 1 runs already: it must be ended, and the window never hears of it.
     QTest::newRow("input of worker 2 of 3") << QByteArray("input") << 3 << 1 << true << prepared;
