@@ -13,6 +13,7 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSocketNotifier>
 #include <QStorageInfo>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
@@ -32,6 +33,7 @@
 #else
 #include <cerrno>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #endif
 
@@ -149,8 +151,10 @@ namespace {
 Q_LOGGING_CATEGORY(lcWaiter, APP_NAME ".waiter")
 Q_LOGGING_CATEGORY(lcWorker, APP_NAME ".worker")
 
-constexpr auto PollInterval = 20ms; // how often workers and the waiter look: microseconds of work
-constexpr auto ReportInterval = 50ms; // the window repaints progress at most this often
+constexpr auto TickInterval = 20ms; // how often a worker writes progress and looks for the app
+// How often the waiter looks at its workers' progress, so that the window repaints it at most 20
+// times a second; a worker's end wakes it at once (its lock file goes, or, killed, its pidfd).
+constexpr auto PollInterval = 50ms;
 constexpr auto PrintInterval = 250ms; // a worker in a terminal prints progress this often
 constexpr auto StartTimeout = 10s; // for a worker whose pid runs but that never takes its lock
 constexpr auto StopTimeout = 2s; // for stopped workers to exit, before they are killed
@@ -310,6 +314,13 @@ void killWorker(qint64 pid, bool holdsLock, const QByteArray &)
         CloseHandle(process);
     }
 }
+
+int openEndNotice(qint64)
+{
+    return -1;
+}
+
+void closeEndNotice(int) {}
 #else
 bool onTerminal(FILE *stream)
 {
@@ -336,6 +347,21 @@ void killWorker(qint64 pid, bool holdsLock, const QByteArray &token)
         || (commandLine.open(QIODevice::ReadOnly)
             && commandLine.readAll().contains(QByteArray("--token") + '\0' + token + '\0')))
         ::kill(pid_t(pid), SIGKILL);
+}
+
+// A descriptor that turns readable when `pid` ends (a pidfd, Linux 5.3), else -1.
+int openEndNotice(qint64 pid)
+{
+#ifdef SYS_pidfd_open
+    return int(::syscall(SYS_pidfd_open, pid_t(pid), 0));
+#else
+    return -1;
+#endif
+}
+
+void closeEndNotice(int fd)
+{
+    ::close(fd);
 }
 #endif
 
@@ -478,7 +504,7 @@ int Worker::exec()
     connect(thread, &QThread::finished, this, &Worker::finish);
     QTimer ticker;
     connect(&ticker, &QTimer::timeout, this, &Worker::tick);
-    ticker.start(PollInterval);
+    ticker.start(TickInterval);
     m_printed.start();
     thread->start();
     if (!thread->isRunning() && !thread->isFinished()) {
@@ -705,6 +731,15 @@ struct Waiter::Process // one worker, as the waiter sees it
     QByteArray token;
     qint64 pid = 0;
     Progress progress; // as its last record said
+    std::unique_ptr<QSocketNotifier> ended; // wakes the waiter when the process ends, where it can
+
+    ~Process()
+    {
+        if (const int fd = ended ? int(ended->socket()) : -1; fd >= 0) {
+            ended.reset();
+            closeEndNotice(fd);
+        }
+    }
 };
 
 Waiter::Waiter(QObject *parent)
@@ -755,7 +790,6 @@ void Waiter::setKeepInputFolder(const QString &folder)
 void Waiter::run()
 {
     m_clock.start();
-    m_reported.invalidate();
     m_lastProgress = {};
     m_handled.tryAcquire(m_handled.available()); // a late release of the last task
     // A private folder (0700). tempPath() is empty when TMPDIR names no folder: not in / then.
@@ -835,6 +869,14 @@ QString Waiter::startWorker(const QString &folder, int index)
     starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
     if (!starter.startDetached(&process->pid))
         return tr("Cannot start the worker %1: %2.").arg(m_program, whyNotStarted(starter));
+    if (const int fd = openEndNotice(process->pid); fd >= 0) {
+        QSocketNotifier *ended = new QSocketNotifier(fd, QSocketNotifier::Read);
+        process->ended.reset(ended);
+        connect(ended, &QSocketNotifier::activated, ended, [this, ended] {
+            ended->setEnabled(false); // it stays readable
+            quit();
+        });
+    }
     const int count = m_job->workerCount();
     process->name = count == 1
             ? tr("The worker (pid %1)").arg(process->pid)
@@ -952,7 +994,7 @@ QString Waiter::collect(Process *process, int index)
 }
 
 // The workers' progress, summed, with the text of the first that is still at work: sent when it
-// changed, at most every ReportInterval, for the window repaints on each.
+// changed, for the window repaints on each.
 void Waiter::reportProgress()
 {
     Progress sum;
@@ -963,11 +1005,9 @@ void Waiter::reportProgress()
             sum.text = process->progress.text;
     }
     const auto now = std::tie(sum.done, sum.total, sum.text);
-    if (sum.total <= 0 || now == m_lastProgress
-        || (m_reported.isValid() && !m_reported.hasExpired(ReportInterval.count())))
+    if (sum.total <= 0 || now == m_lastProgress)
         return;
     m_lastProgress = now;
-    m_reported.start();
     emit progressChanged(sum.done, sum.total, sum.text);
 }
 

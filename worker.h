@@ -43,8 +43,8 @@ struct TaskResult
     quint64 trials = 0;
 };
 
-// The input travels to each worker, and its result back, through QDataStream in a file: any type
-// of any size. The app runs >> on a result in the waiter thread, never in the GUI thread.
+// Input and result travel through QDataStream in files (any type, any size), read in the waiter
+// thread, never in the GUI thread.
 QDataStream &operator<<(QDataStream &out, const TaskInput &input);
 QDataStream &operator>>(QDataStream &in, TaskInput &input);
 QDataStream &operator<<(QDataStream &out, const TaskResult &result);
@@ -55,14 +55,14 @@ namespace Task {
 void addOptions(QCommandLineParser &parser);
 bool readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error);
 
-// Parallel workers. A task that cannot be split sets Splittable to false: it then runs in one
-// worker, the window hides its Workers box, and share() and combine() are never called.
+// A task that cannot be split sets Splittable to false: it then runs in one worker, the window
+// hides its Workers box, and share() and combine() are never called.
 constexpr bool Splittable = true;
 TaskInput share(const TaskInput &input, int index, int count); // the part of worker `index`
 TaskResult combine(const QList<TaskResult> &results); // the results of all parts, in order
 
-// The work, on a thread of its own in a worker process. It may throw. progress() only stores its
-// values: call it as often as you like; `text` ("pass 2 of 3: sorting") may be empty.
+// The work, on a thread of a worker process; it may throw. progress() only stores its values:
+// call it as often as you like; `text` ("pass 2 of 3: sorting") may be empty.
 using Progress = std::function<void(qint64 done, qint64 total, const QString &text)>;
 TaskResult run(const TaskInput &input, const Progress &progress);
 
@@ -70,8 +70,8 @@ QString describe(const TaskResult &result); // one line, for a terminal and the 
 } // namespace Task
 // ==== YOUR TASK: END =============================================================================
 
-// What the waiter asks of one task, on its own thread: it never sees the task's types. Each
-// function may throw; what it throws becomes the status message.
+// What the waiter asks of a task, on its thread, blind to the task's types. What a function
+// throws becomes the status message.
 class Job
 {
 public:
@@ -82,8 +82,7 @@ public:
     virtual QVariant result() = 0; // the kept results, combined
 };
 
-// Between the task and the machinery.
-namespace TaskGlue {
+namespace TaskGlue { // between the task and the machinery
 std::unique_ptr<Job> newJob(const TaskInput &input, int workers); // the window's job
 // A worker's work: its input from `input` (serialized), or from the options if that is empty.
 QByteArray run(const QCommandLineParser &parser, const QByteArray &input,
@@ -107,9 +106,9 @@ bool write(QIODevice *device, const Contents &contents);
 bool read(QIODevice *device, const QByteArray &token, Contents *contents, QString *error);
 } // namespace DataFile
 
-// The worker process (`--worker`). Its main thread holds the worker's lock, writes progress and
-// watches the app's lock while the job runs on a thread of its own: so the process stops the
-// moment the app is gone, even if the job never checks a flag.
+// The worker process (`--worker`). Its main thread holds its lock, writes progress and watches
+// the app's lock while the job runs on a thread of its own: the process stops the moment the app
+// is gone, even if the job never checks a flag.
 class Worker : public QObject
 {
     Q_OBJECT
@@ -138,7 +137,7 @@ private:
     QByteArray m_token; // the waiter's word for this worker, in its input and its result
     Job m_job;
     QString m_hostLock; // held by the app while it wants the result
-    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<QLockFile> m_lock; // held while the result is not written
     QFile m_result; // holds progress records until the result replaces them
     QMutex m_progressMutex; // guards the job's progress: m_done, m_total and m_text
     qint64 m_done = 0;
@@ -165,8 +164,8 @@ public:
 
     bool start(std::unique_ptr<Job> job);
     void cancel();
-    // Workers run this program itself unless told otherwise; a program of another kind comes
-    // with its own way of making jobs, which then replace the ones start() is given.
+    // Workers run this program unless told otherwise; another program comes with its own way of
+    // making jobs, which then replace the ones start() is given.
     void setWorkerProgram(const QString &program, const JobMaker &makeJob = {});
     void setKeepInputFolder(const QString &folder); // where a failed worker's input is copied
 
@@ -205,7 +204,6 @@ private:
     std::unique_ptr<Job> m_job;
     std::vector<std::unique_ptr<Process>> m_processes;
     QElapsedTimer m_clock;
-    QElapsedTimer m_reported; // when progress was last sent to the window
     std::tuple<qint64, qint64, QString> m_lastProgress; // as last sent: done, total, text
 };
 
