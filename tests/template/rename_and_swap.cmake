@@ -3,7 +3,7 @@
 #
 # The README's "Make it yours", done by a machine, so that the template keeps its promise: the
 # name is one line, and the task is the marked sections only. On a copy of the tree it renames the
-# project, swaps in another task (SWAP_DIR: a word count; each FILE.part replaces the lines between
+# project, swaps in another task (SWAP_DIR: a blur of a picture; each FILE.part replaces the lines between
 # the markers of FILE, and tst_demotask.cpp replaces tests/tst_demotask.cpp), checks that nothing
 # else changed, then builds the copy (warnings are errors) and runs all its tests, its benchmark
 # and its fuzzer's seeding.
@@ -19,7 +19,7 @@ endforeach()
 set(original ${WORK_DIR}/original) # the files as they were copied, while others may edit them
 set(copy ${WORK_DIR}/src)
 set(build ${WORK_DIR}/build)
-set(name wordcount)
+set(name blurapp)
 # A task is swapped between the lines holding these markers, in these files, by these parts.
 set(begin_marker "==== YOUR TASK: BEGIN")
 set(end_marker "==== YOUR TASK: END")
@@ -213,18 +213,17 @@ execute_process(COMMAND ${environment} ${build}/${name} --version
 if(NOT result EQUAL 0 OR NOT output MATCHES "^${name} [0-9]")
     message(FATAL_ERROR "${name} --version says: ${output}")
 endif()
-execute_process(COMMAND ${environment} ${build}/${name} --worker --file ${copy}/README.md
-    OUTPUT_VARIABLE output ERROR_VARIABLE errors RESULT_VARIABLE result)
-set(counted "^[0-9][0-9,]* words, [0-9][0-9,]* different; most frequent: ")
-if(NOT result EQUAL 0 OR NOT output MATCHES "${counted}")
-    message(FATAL_ERROR "${name} --worker --file README.md says: ${output}${errors}")
+execute_process(COMMAND ${environment} ${build}/${name} --worker --picture
+    ${copy}/docs/screenshot.png OUTPUT_VARIABLE output ERROR_VARIABLE errors RESULT_VARIABLE result)
+if(NOT result EQUAL 0 OR NOT output MATCHES "^a picture of [0-9]+ x [0-9]+ pixels, blurred")
+    message(FATAL_ERROR "${name} --worker --picture docs/screenshot.png says: ${output}${errors}")
 endif()
 execute_process(COMMAND ${environment} ${build}/${name} --worker
     OUTPUT_VARIABLE output ERROR_VARIABLE errors RESULT_VARIABLE result)
-if(result EQUAL 0 OR NOT errors MATCHES "its path is empty")
-    message(FATAL_ERROR "${name} --worker without a file says (${result}): ${output}${errors}")
+if(result EQUAL 0 OR NOT errors MATCHES "--picture names none")
+    message(FATAL_ERROR "${name} --worker without a picture says (${result}): ${output}${errors}")
 endif()
-step("${name} --worker counts words")
+step("${name} --worker blurs a picture")
 
 # 6. Every test of the copy but this one, then its benchmark and its fuzzer's seeding. A failure
 #    fails this test at the end, once all have run.
