@@ -25,8 +25,7 @@
 #include <optional>
 #include <stdexcept>
 
-// Qt can neither ask about nor end a process it started detached, nor tell a terminal from a file:
-// processRuns(), killWorker() and onTerminal() below need the system's calls.
+// For what Qt cannot do: see processRuns() and the functions beside it.
 #ifdef Q_OS_WIN
 #include <io.h>
 #include <qt_windows.h>
@@ -286,9 +285,8 @@ bool holderGone(const QString &lockPath)
     return !QFileInfo::exists(lockPath) || QLockFile(lockPath).removeStaleLockFile();
 }
 
-// Qt can neither ask about nor end a process that it started detached: startDetached() gives a
-// pid and nothing more; nor can it tell a terminal from a file. These functions are the
-// machinery's one place past Qt.
+// Qt can neither ask about nor end a process that it started detached (startDetached() gives a
+// pid and nothing more), nor tell a terminal from a file: the machinery's one place past Qt.
 #ifdef Q_OS_WIN
 bool onTerminal(FILE *stream)
 {
@@ -314,13 +312,6 @@ void killWorker(qint64 pid, bool holdsLock, const QByteArray &)
         CloseHandle(process);
     }
 }
-
-int openEndNotice(qint64)
-{
-    return -1;
-}
-
-void closeEndNotice(int) {}
 #else
 bool onTerminal(FILE *stream)
 {
@@ -348,6 +339,7 @@ void killWorker(qint64 pid, bool holdsLock, const QByteArray &token)
             && commandLine.readAll().contains(QByteArray("--token") + '\0' + token + '\0')))
         ::kill(pid_t(pid), SIGKILL);
 }
+#endif
 
 // A descriptor that turns readable when `pid` ends (a pidfd, Linux 5.3), else -1.
 int openEndNotice(qint64 pid)
@@ -355,15 +347,10 @@ int openEndNotice(qint64 pid)
 #ifdef SYS_pidfd_open
     return int(::syscall(SYS_pidfd_open, pid_t(pid), 0));
 #else
+    Q_UNUSED(pid);
     return -1;
 #endif
 }
-
-void closeEndNotice(int fd)
-{
-    ::close(fd);
-}
-#endif
 
 } // namespace
 
@@ -731,15 +718,8 @@ struct Waiter::Process // one worker, as the waiter sees it
     QByteArray token;
     qint64 pid = 0;
     Progress progress; // as its last record said
-    std::unique_ptr<QSocketNotifier> ended; // wakes the waiter when the process ends, where it can
-
-    ~Process()
-    {
-        if (const int fd = ended ? int(ended->socket()) : -1; fd >= 0) {
-            ended.reset();
-            closeEndNotice(fd);
-        }
-    }
+    QFile endNotice; // owns openEndNotice()'s descriptor, where there is one
+    std::unique_ptr<QSocketNotifier> ended; // on it: wakes the waiter when the process ends
 };
 
 Waiter::Waiter(QObject *parent)
@@ -869,7 +849,8 @@ QString Waiter::startWorker(const QString &folder, int index)
     starter.setStandardErrorFile(log.fileName(), QIODevice::Append);
     if (!starter.startDetached(&process->pid))
         return tr("Cannot start the worker %1: %2.").arg(m_program, whyNotStarted(starter));
-    if (const int fd = openEndNotice(process->pid); fd >= 0) {
+    if (const int fd = openEndNotice(process->pid);
+        fd >= 0 && process->endNotice.open(fd, QIODevice::ReadOnly, QFile::AutoCloseHandle)) {
         QSocketNotifier *ended = new QSocketNotifier(fd, QSocketNotifier::Read);
         process->ended.reset(ended);
         connect(ended, &QSocketNotifier::activated, ended, [this, ended] {
