@@ -3,10 +3,10 @@
 #
 # The README's "Make it yours", done by a machine, so that the template keeps its promise: the
 # name is one line, and the task is the marked sections only. On a copy of the tree it renames the
-# project, swaps in another task (SWAP_DIR: a blur of a picture; each FILE.part replaces the lines between
-# the markers of FILE, and tst_demotask.cpp replaces tests/tst_demotask.cpp), checks that nothing
-# else changed, then builds the copy (warnings are errors) and runs all its tests, its benchmark
-# and its fuzzer's seeding.
+# project, swaps in another task (SWAP_DIR: a blur of a picture; each FILE.part replaces the lines
+# between the markers of FILE, and tst_demotask.cpp replaces tests/tst_demotask.cpp), checks that
+# nothing else changed, then builds the copy (warnings are errors) and runs all its tests, its
+# benchmark, its fuzzer's seeding, its lint and its fuzzer.
 #   cmake -DSOURCE_DIR=... -DWORK_DIR=... -DSWAP_DIR=... [-DGIT=git] [-DGENERATOR=Ninja]
 #         [-DCXX_COMPILER=g++] -P rename_and_swap.cmake
 cmake_minimum_required(VERSION 3.21)
@@ -253,6 +253,31 @@ if(EXISTS ${seeder})
     step("make-seeds.sh wrote ${count} seed files")
 else()
     step("SKIPPED the fuzzer's seeding: there is no tests/fuzz/make-seeds.sh")
+endif()
+
+# 7. The copy's lint and fuzzer, as CI runs them, in a git checkout of its own (both take the files
+#    that git knows); skipped where their tools are missing (the fuzzer needs clang).
+find_program(BASH bash)
+find_program(CLANG_FORMAT clang-format)
+find_program(CLANG_TIDY clang-tidy)
+find_program(CLANG_CXX clang++)
+if(GIT AND BASH AND CLANG_FORMAT AND CLANG_TIDY AND CLANG_CXX)
+    set(checkout ${WORK_DIR}/checkout)
+    file(REMOVE_RECURSE ${checkout})
+    file(COPY ${copy}/ DESTINATION ${checkout})
+    run(${GIT} -C ${checkout} init -q)
+    run(${GIT} -C ${checkout} add -A)
+    foreach(check lint fuzz)
+        execute_process(COMMAND ${CMAKE_COMMAND} -E env FUZZ_SECONDS=10 ${BASH} .ci/${check}
+            WORKING_DIRECTORY ${checkout} RESULT_VARIABLE result)
+        if(NOT result EQUAL 0)
+            list(APPEND failures "the copy's .ci/${check} (${result})")
+        endif()
+    endforeach()
+    step("ran the copy's .ci/lint and .ci/fuzz (10 s)")
+else()
+    step("SKIPPED the copy's lint and fuzzer: git, bash, clang-format, clang-tidy or clang++ is "
+        "missing")
 endif()
 
 string(REPLACE ";" ", " failures "${failures}")
