@@ -885,9 +885,9 @@ QString Waiter::writeInput(Process &process, int index)
     return {};
 }
 
-// Runs the thread's event loop until `done` is true, looking each time the folder changes and
-// every PollInterval. cancel() quits the loop, even one yet to start (QThread::exec() then returns
-// at once), and `done` says whether that ends the wait.
+// Runs the thread's event loop until `done` is true, looking each time the folder changes or a
+// worker ends (startWorker()) and every PollInterval. cancel() quits the loop, even one yet to
+// start (QThread::exec() then returns at once), and `done` says whether that ends the wait.
 bool Waiter::loopUntil(QFileSystemWatcher *watcher, const std::function<bool()> &done,
                        QDeadlineTimer deadline)
 {

@@ -31,9 +31,9 @@
 #include <unistd.h> // ::geteuid, ::close
 
 namespace {
-// A failure must reach the window in well under a second: it takes about 20 ms (the waiter looks
-// every 20 ms), so a second leaves room for a loaded machine and sanitizers. Each test prints the
-// time it measured.
+// A failure must reach the window in well under a second: it takes a few ms (a worker's end wakes
+// the waiter; elsewhere than on Linux it looks every 50 ms), so a second leaves room for a loaded
+// machine and sanitizers. Each test prints the time it measured.
 constexpr qint64 FastReport = 1000;
 // The waiter gives stopped workers 2 s to end, then kills them.
 constexpr qint64 KillAfterGrace = 4000;
