@@ -25,15 +25,17 @@
 #include <optional>
 #include <stdexcept>
 
-// For what Qt cannot do: see processRuns() and the functions beside it.
+// Only for what Qt has nothing for (see processRuns() and the functions beside it): Qt can neither
+// ask about, nor wait for, nor end a process that it started detached, nor tell a terminal from a
+// file.
 #ifdef Q_OS_WIN
-#include <io.h>
-#include <qt_windows.h>
+#include <io.h> // _isatty
+#include <qt_windows.h> // OpenProcess, WaitForSingleObject, TerminateProcess
 #else
 #include <cerrno>
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <signal.h> // kill
+#include <sys/syscall.h> // SYS_pidfd_open: a descriptor that tells of a process's end (Linux)
+#include <unistd.h> // isatty, syscall
 #endif
 
 using namespace std::chrono_literals;
