@@ -27,13 +27,17 @@ Widget *named(Widget *widget, const char *objectName) // tests find widgets by o
 }
 
 // A label that shows data: plain text (never markup, whatever the data holds), selectable, and
-// read by screen readers as its current text, since it has no fixed accessible name.
+// read by screen readers as its current text, since it has no fixed accessible name. No text, of
+// any length, widens the window (a word longer than a line is cut) or makes it over four lines
+// taller.
 QLabel *newValueLabel(const char *objectName)
 {
     auto label = named(new QLabel, objectName);
     label->setTextFormat(Qt::PlainText);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
+    label->setMinimumWidth(1);
+    label->setMaximumHeight(label->fontMetrics().lineSpacing() * 4);
     return label;
 }
 } // namespace
@@ -84,7 +88,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
                 m_progressLabel->setText(text);
             });
     connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResult);
-    connect(&m_waiter, &Waiter::failed, m_statusLabel, &QLabel::setText);
+    connect(&m_waiter, &Waiter::failed, this, [this](const QString &message) {
+        m_statusLabel->setText(message);
+        m_statusLabel->setToolTip(message);
+    });
     connect(&m_waiter, &Waiter::cancelled, this,
             [this] { m_statusLabel->setText(tr("Cancelled.")); });
     // Start comes back only once the waiter thread has ended: a click can never find it busy.
@@ -113,6 +120,8 @@ QWidget *MainWindow::createWidgets()
     results->addRow(tr("Time:"), m_timeLabel = newValueLabel("timeLabel"));
     results->addRow(tr("Worker pids:"), m_pidsLabel = newValueLabel("pidsLabel"));
     m_statusLabel = newValueLabel("statusLabel");
+    // Three lines always, so that a message never resizes the window; its tooltip holds it all.
+    m_statusLabel->setFixedHeight(m_statusLabel->fontMetrics().lineSpacing() * 3);
     auto taskButtons = new QHBoxLayout;
     taskButtons->addWidget(m_startButton = named(new QPushButton(tr("&Start")), "startButton"));
     taskButtons->addWidget(m_cancelButton = named(new QPushButton(tr("&Cancel")), "cancelButton"));
@@ -181,6 +190,7 @@ void MainWindow::start()
     m_timeLabel->clear();
     m_pidsLabel->clear();
     m_statusLabel->setText(tr("Starting..."));
+    m_statusLabel->setToolTip({});
     if (!m_waiter.start(TaskGlue::newJob(m_taskInput(), m_workersBox->value()))) {
         m_statusLabel->setText(tr("Cannot start a thread to wait for the workers."));
         setRunning(false);

@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
+#include <QLocale>
 #include <QLoggingCategory>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -20,6 +21,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -181,6 +183,8 @@ bool guarded(Function function, QString *error)
     try {
         function();
         return true;
+    } catch (const std::bad_alloc &) {
+        *error = tr("out of memory");
     } catch (const std::exception &e) {
         *error = QString::fromLocal8Bit(e.what());
     } catch (...) {
@@ -285,6 +289,15 @@ QString whyNotMade(const QString &path)
 bool holderGone(const QString &lockPath)
 {
     return !QFileInfo::exists(lockPath) || QLockFile(lockPath).removeStaleLockFile();
+}
+
+// Puts back a lock file as its holder wrote it (`words`), free: see Worker::stopNow().
+void putBack(const QString &lockPath, const QByteArray &words)
+{
+    QFile lock(lockPath);
+    if (lock.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+        && lock.setPermissions(QFile::ReadOwner | QFile::WriteOwner))
+        lock.write(words);
 }
 
 // Qt can neither ask about nor end a process that it started detached (startDetached() gives a
@@ -445,7 +458,10 @@ bool DataFile::read(QIODevice *device, const QByteArray &token, Contents *conten
              && (size < 0 || size > device->bytesAvailable()))
         in.setStatus(QDataStream::ReadPastEnd);
     else if (in.status() == QDataStream::Ok
-             && guarded([&] { contents->data = QByteArray(size, Qt::Uninitialized); }, error))
+             && !guarded([&] { contents->data = QByteArray(size, Qt::Uninitialized); }, error))
+        *error = tr("it is %1, more than this machine can give")
+                         .arg(QLocale().formattedDataSize(size));
+    else
         for (qint64 done = 0; done < size && in.status() == QDataStream::Ok; done += Chunk)
             in.readRawData(contents->data.data() + done, int(qMin(Chunk, size - done)));
     if (!error->isEmpty())
@@ -470,7 +486,7 @@ void Worker::addOptions(QCommandLineParser &parser)
               QStringLiteral("file")},
              {QStringLiteral("result"),
               tr("With --worker: write the result into <file>, which must exist, and stop as "
-                 "soon as nobody holds host.lock beside it."),
+                 "soon as its name goes or nobody holds host.lock beside it."),
               QStringLiteral("file")},
              {QStringLiteral("token"),
               tr("With --worker: the word that marks the input and the result as this run's."),
@@ -546,6 +562,9 @@ bool Worker::openResultFile()
 {
     const QFileInfo result(m_resultFile);
     m_hostLock = result.dir().filePath(HostLock);
+    QFile host(m_hostLock); // its words, to be put back if the app dies: see stopNow()
+    if (host.open(QIODevice::ReadOnly))
+        m_hostWords = host.read(1024);
     m_lock = std::make_unique<QLockFile>(m_resultFile + LockSuffix);
     m_lock->setStaleLockTime(0); // never give it away for its age: a task may run for days
     m_result.setFileName(m_resultFile);
@@ -573,7 +592,7 @@ void Worker::tick()
         return;
     if (m_result.seek(0) && m_result.write(progressRecord(m_done, m_total, m_text)) == ProgressSize)
         m_result.flush();
-    if (!QFileInfo::exists(m_hostLock))
+    if (!QFileInfo::exists(m_resultFile) || !QFileInfo::exists(m_hostLock))
         stopNow("the app cancelled the task or quit");
     if (QLockFile(m_hostLock).removeStaleLockFile()) // the app holds it no more
         stopNow("the app died", true);
@@ -626,14 +645,15 @@ void Worker::stopNow(const char *why, bool appDied)
     for (const QString &suffix : {QString(), QString(InputSuffix), QString(LogSuffix)})
         QFile::remove(m_resultFile + suffix); // the app's files for this worker, never --input's
     m_lock->unlock();
-    // Every stopping worker tries to remove the task's folder. If the app died, its lock is put
-    // back (free), so that the next Start's sweep finds a folder that a killed worker left.
+    // Every stopping worker tries to remove the task's folder. If the app died, its lock goes back
+    // as the app wrote it (free): the next Start's sweep knows the folder for this program's, and
+    // dead, until the last worker removes it with the folder.
     if (appDied)
-        QFile(m_hostLock).open(QIODevice::WriteOnly);
+        putBack(m_hostLock, m_hostWords);
     QDir folder = QFileInfo(m_hostLock).dir();
     if (folder.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)
         == QStringList {HostLock})
-        folder.remove(HostLock);
+        QLockFile(m_hostLock).removeStaleLockFile(); // only if the app is gone
     folder.rmdir(folder.path()); // only if empty
     // The job's thread may be deep in work that checks no flag: returning from main() would abort.
     std::_Exit(ExitHostGone);
@@ -644,33 +664,16 @@ void Worker::stopNow(const char *why, bool appDied)
 namespace {
 const QString FolderPrefix = QStringLiteral(APP_NAME "-");
 
-// Task folders of killed apps. TMPDIR is hostile: only a folder that is provably this app's and
-// dead is touched (its exact name, a real directory owned by `owner`, a regular host.lock nobody
-// holds), and only files of this app's own names in it go, then the empty folder.
-void removeDeadTaskFolders(uint owner)
+const QRegularExpression TaskFileName(QRegularExpression::anchoredPattern(
+        QStringLiteral(R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.input|\.lock|\.log)?)")));
+
+// True if the lock file at `path` was written by a process of `program` (QLockFile writes the
+// name of the holder's executable).
+bool lockedBy(const QString &path, const QString &program)
 {
-    static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
-            QRegularExpression::escape(FolderPrefix) + QStringLiteral("[A-Za-z0-9]{6}")));
-    static const QRegularExpression fileName(QRegularExpression::anchoredPattern(
-            QStringLiteral(R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.input|\.lock|\.log)?)")));
-    const QFileInfoList folders = QDir(QDir::tempPath())
-                                          .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
-                                                         | QDir::NoSymLinks | QDir::Hidden);
-    for (const QFileInfo &folder : folders) {
-        const QFileInfo host(folder.filePath() + u'/' + HostLock);
-        if (!folderName.match(folder.fileName()).hasMatch() || folder.isSymLink()
-            || folder.ownerId() != owner || host.isSymLink() || !host.isFile()
-            || host.ownerId() != owner || !holderGone(host.filePath()))
-            continue;
-        QDir dir(folder.filePath());
-        for (const QFileInfo &file : dir.entryInfoList(QDir::Files | QDir::Hidden | QDir::System)) {
-            if (fileName.match(file.fileName()).hasMatch() && !file.isSymLink())
-                dir.remove(file.fileName());
-        }
-        if (dir.rmdir(dir.path()))
-            qCInfo(lcWaiter, "removed %s, left by an app that was killed",
-                   qUtf8Printable(dir.path()));
-    }
+    QString name;
+    return QLockFile(path).getLockInfo(nullptr, nullptr, &name)
+            && QFileInfo(name).completeBaseName() == QFileInfo(program).completeBaseName();
 }
 
 // Qt's words may leave out the system's reason; a start takes a few files (redirections, a pipe).
@@ -713,6 +716,7 @@ struct Waiter::Process // one worker, as the waiter sees it
     // is free again (or, before it took it, its pid is gone). Only update() moves it on.
     enum State { Starting, Running, Ended } state = Starting;
     bool collected = false; // its result is read, and handed to the job
+    bool unlocked = false; // it ended by freeing its lock, after it wrote its result
     QString name; // for messages: "The worker (pid 12)", "Worker 2 of 3 (pid 12)"
     QString file; // its result file's name; its other files add a suffix
     std::unique_ptr<QTemporaryFile> result; // its destruction removes the file
@@ -788,15 +792,9 @@ void Waiter::run()
                    "writable folder.")
                         .arg(temp.isEmpty() ? qEnvironmentVariable("TMPDIR") : temp,
                              folder ? folder->errorString() : tr("there is no such folder"));
-    // Nothing is left once the task is told; but the files' pages, which the kernel takes a while
-    // to free for a big file, go only with the last handle on them, after.
-    for (const auto &process : m_processes) {
-        QFile::remove(process->file);
-        QFile::remove(process->file + InputSuffix);
-    }
-    folder.reset();
+    folder.reset(); // nothing is left once the task is told
     finish(error);
-    m_processes.clear();
+    m_processes.clear(); // the pages of big files, which the kernel takes a while to free, go here
     m_job.reset(); // a big input or result is freed here, never in the GUI thread
     m_busy = false;
 }
@@ -808,7 +806,7 @@ QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
     if (!host.tryLock(0)) // the workers run while this thread holds it
         return tr("Cannot create a lock file in %1: %2.").arg(folder, whyNotMade(host.fileName()));
     QFile::setPermissions(host.fileName(), QFile::ReadOwner | QFile::WriteOwner);
-    removeDeadTaskFolders(QFileInfo(folder).ownerId());
+    removeDeadTaskFolders(QFileInfo(folder).ownerId(), watcher);
     watcher->addPath(folder); // wakes the loop when a worker's lock comes or goes
     QString error;
     QList<qint64> pids;
@@ -821,9 +819,79 @@ QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
         emit workersStarted(pids);
         loopUntil(watcher, [&] { return checkWorkers(&error); });
     }
-    host.unlock(); // every worker stops by itself now
+    // A worker still at work stops as its files' names go (their data stays open here). host.lock
+    // goes last: whenever the app is killed, its folder is one that the next sweep proves dead.
+    for (const auto &process : m_processes) {
+        QFile::remove(process->file);
+        QFile::remove(process->file + InputSuffix);
+    }
     stopWorkers(watcher);
+    for (const auto &process : m_processes) {
+        QFile::remove(process->file + LogSuffix);
+        QFile::remove(process->file + LockSuffix); // a killed worker's
+    }
     return error;
+}
+
+// Task folders of killed apps. TMPDIR is hostile: only a folder that is provably this program's
+// and dead is touched (its exact name, a real directory owned by `owner`, a regular host.lock that
+// this program wrote and that nobody holds), and only files of this program's names in it go.
+void Waiter::removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher)
+{
+    static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
+            QRegularExpression::escape(FolderPrefix) + QStringLiteral("[A-Za-z0-9]{6}")));
+    const QFileInfoList folders = QDir(QDir::tempPath())
+                                          .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
+                                                         | QDir::NoSymLinks | QDir::Hidden);
+    for (const QFileInfo &folder : folders) {
+        const QFileInfo host(folder.filePath() + u'/' + HostLock);
+        QFile hostFile(host.filePath());
+        if (!folderName.match(folder.fileName()).hasMatch() || folder.isSymLink()
+            || folder.ownerId() != owner || host.isSymLink() || !host.isFile()
+            || host.ownerId() != owner
+            || !lockedBy(host.filePath(), QCoreApplication::applicationFilePath())
+            || !hostFile.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray hostWords = hostFile.read(1024);
+        QDir dir(folder.filePath());
+        const QFileInfoList files = dir.entryInfoList(QDir::Files | QDir::Hidden | QDir::System);
+        if (!holderGone(host.filePath()))
+            continue;
+        if (!endHeldWorkers(files, watcher)) {
+            putBack(host.filePath(), hostWords);
+            qCWarning(lcWaiter, "left %s alone: a lock in it is held", qUtf8Printable(dir.path()));
+            continue;
+        }
+        for (const QFileInfo &file : files) {
+            if (TaskFileName.match(file.fileName()).hasMatch() && !file.isSymLink())
+                dir.remove(file.fileName());
+        }
+        if (dir.rmdir(dir.path()))
+            qCInfo(lcWaiter, "removed %s, left by an app that was killed",
+                   qUtf8Printable(dir.path()));
+    }
+}
+
+// A dead app's workers that still hold their locks (stopped, say) are killed, each only if its
+// lock names it as a worker of this program; true once no lock among `files` is held.
+bool Waiter::endHeldWorkers(const QFileInfoList &files, QFileSystemWatcher *watcher)
+{
+    QStringList held;
+    for (const QFileInfo &file : files) {
+        const QString path = file.filePath();
+        qint64 pid = 0;
+        if (!file.fileName().endsWith(LockSuffix) || !TaskFileName.match(file.fileName()).hasMatch()
+            || file.isSymLink() || holderGone(path))
+            continue;
+        if (!lockedBy(path, m_program) || !QLockFile(path).getLockInfo(&pid, nullptr, nullptr))
+            return false;
+        qCWarning(lcWaiter, "ending worker pid %lld of an app that was killed", pid);
+        killWorker(pid, true, {});
+        held << path;
+    }
+    return loopUntil(
+            watcher, [&] { return std::all_of(held.cbegin(), held.cend(), holderGone); },
+            QDeadlineTimer(StopTimeout));
 }
 
 QString Waiter::startWorker(const QString &folder, int index)
@@ -918,8 +986,11 @@ void Waiter::update(Process *process)
         else if (!runs)
             process->state = Process::Ended;
     }
-    if (process->state == Process::Running && holderGone(process->file + LockSuffix))
-        process->state = Process::Ended;
+    if (process->state == Process::Running) {
+        process->unlocked = !QFileInfo::exists(process->file + LockSuffix);
+        if (process->unlocked || holderGone(process->file + LockSuffix))
+            process->state = Process::Ended;
+    }
     if (process->state == Process::Running && process->result->seek(0))
         readProgressRecord(process->result->read(ProgressSize), &process->progress);
 }
@@ -958,10 +1029,15 @@ QString Waiter::collect(Process *process, int index)
     const QString name = process->name.toLower();
     DataFile::Contents contents;
     QString why;
+    const bool noResult = !file->seek(0) || file->peek(ProgressTag.size()) == ProgressTag;
+    if (process->unlocked && (file->size() == 0 || noResult))
+        return tr("%1 finished, but its result file changed after that: another program emptied "
+                  "it or wrote over it.")
+                .arg(process->name);
     if (file->size() == 0)
         return tr("%1 ended before it started its task. %2")
                 .arg(process->name, lastWords(process->file));
-    if (!file->seek(0) || file->peek(ProgressTag.size()) == ProgressTag)
+    if (noResult)
         return tr("%1 stopped without writing a result: it crashed, aborted, exited early or was "
                   "killed. %2")
                 .arg(process->name, lastWords(process->file));

@@ -7,6 +7,7 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QLockFile>
 #include <QMutex>
 #include <QSemaphore>
@@ -137,6 +138,7 @@ private:
     QByteArray m_token; // the waiter's word for this worker, in its input and its result
     Job m_job;
     QString m_hostLock; // held by the app while it wants the result
+    QByteArray m_hostWords; // what its lock file said of the app: its pid and its name
     std::unique_ptr<QLockFile> m_lock; // held while the result is not written
     QFile m_result; // holds progress records until the result replaces them
     QMutex m_progressMutex; // guards the job's progress: m_done, m_total and m_text
@@ -183,6 +185,8 @@ private:
     struct Process;
 
     QString runIn(const QString &folder, QFileSystemWatcher *watcher);
+    void removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher);
+    bool endHeldWorkers(const QFileInfoList &files, QFileSystemWatcher *watcher);
     QString startWorker(const QString &folder, int index);
     QString writeInput(Process &process, int index);
     bool loopUntil(QFileSystemWatcher *watcher, const std::function<bool()> &done,

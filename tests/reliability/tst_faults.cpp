@@ -16,6 +16,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSpinBox>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTextStream>
 #include <QtTest>
@@ -655,11 +656,11 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
 {
     const QString outside = m_base.filePath(QStringLiteral("user files"));
     QVERIFY(QDir().mkpath(outside));
-    const auto plant = [](const QString &path) {
+    const auto plant = [](const QString &path, const QByteArray &data = "user data\n") {
         QVERIFY(QDir().mkpath(QFileInfo(path).path()));
         QFile file(path);
         QVERIFY2(file.open(QIODevice::WriteOnly), qPrintable(path));
-        file.write("user data\n");
+        file.write(data);
         file.close();
         // Old enough for any age rule; the sweep must not have one.
         QVERIFY(file.open(QIODevice::ReadWrite));
@@ -680,10 +681,22 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
             prefix + QStringLiteral("Ab12Cl/worker-1.Ab12Cl"), // its host.lock is a folder
             outside + QStringLiteral("/precious.txt"), // reached only through symlinks
             outside + QStringLiteral("/host.lock"),
+            // Issue 16: a user's folder of the pattern, its files of the names a task uses.
+            prefix + QStringLiteral("backup/host.lock"),
+            prefix + QStringLiteral("backup/worker-1.result"),
+            prefix + QStringLiteral("backup/worker-2.backup.log"),
+            prefix + QStringLiteral("Ab12Cm/worker-1.Ab12Cm"), // its host.lock is another program's
     };
     for (const QString &path : kept)
         plant(path);
-    plant(prefix + QStringLiteral("Ab12Ce/host.lock"));
+    // The lock of a killed app of this program, as QLockFile writes it: its pid, then the name of
+    // its executable. The pid is of no use to anyone: the lock is free.
+    const QByteArray deadLock = "4194304\n"
+            + QFileInfo(QCoreApplication::applicationFilePath()).fileName().toUtf8() + '\n'
+            + QSysInfo::machineHostName().toUtf8() + '\n';
+    plant(prefix + QStringLiteral("Ab12Cm/host.lock"),
+          "4194304\nanotherprogram\n" + QSysInfo::machineHostName().toUtf8() + '\n');
+    plant(prefix + QStringLiteral("Ab12Ce/host.lock"), deadLock);
     QVERIFY(QFile::link(outside, prefix + QStringLiteral("Ab12Cf"))); // a symlink to user files
     QVERIFY(QFile::link(outside + QStringLiteral("/host.lock"),
                         prefix + QStringLiteral("Ab12Cj/host.lock")));
@@ -693,10 +706,10 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
     for (const char *name :
          {"host.lock", "worker-1.Ab12Cg", "worker-1.Ab12Cg.input", "worker-1.Ab12Cg.lock",
           "worker-1.Ab12Cg.log", "worker-12.zZ9yY8.log", "worker-12.zZ9yY8.input"})
-        plant(prefix + QStringLiteral("Ab12Cg/") + QLatin1String(name));
+        plant(prefix + QStringLiteral("Ab12Cg/") + QLatin1String(name), deadLock);
     // A dead one whose log and input are symlinks to user files: its host.lock goes, the links
     // stay.
-    plant(prefix + QStringLiteral("Ab12Ck/host.lock"));
+    plant(prefix + QStringLiteral("Ab12Ck/host.lock"), deadLock);
     QVERIFY(QFile::link(outside + QStringLiteral("/precious.txt"),
                         prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")));
     QVERIFY(QFile::link(outside + QStringLiteral("/precious.txt"),
@@ -707,7 +720,7 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
     QVERIFY(live.tryLock(0));
     // Another user's dead folder, where the test can make one (as root).
     const QString foreign = prefix + QStringLiteral("Ab12Ci");
-    plant(foreign + QStringLiteral("/host.lock"));
+    plant(foreign + QStringLiteral("/host.lock"), deadLock);
     const bool root = ::geteuid() == 0;
     if (root)
         QCOMPARE(::chown(QFile::encodeName(foreign).constData(), 65534, 65534), 0);
@@ -736,8 +749,8 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
     // And the task's own folder is gone: only what was planted is left.
     QStringList planted = {QStringLiteral("LongTaskRunnin-notes"),
                            QStringLiteral(APP_NAME "-").toUpper() + QStringLiteral("ABCDEF")};
-    for (const char *name :
-         {"1.0.0", "Ab12Cd", "Ab12Ce", "Ab12Cf", "Ab12Ch", "Ab12Cj", "Ab12Ck", "Ab12Cl"})
+    for (const char *name : {"1.0.0", "Ab12Cd", "Ab12Ce", "Ab12Cf", "Ab12Ch", "Ab12Cj", "Ab12Ck",
+                             "Ab12Cl", "Ab12Cm", "backup"})
         planted << QStringLiteral(APP_NAME "-") + QLatin1String(name);
     if (root)
         planted << QStringLiteral(APP_NAME "-Ab12Ci");

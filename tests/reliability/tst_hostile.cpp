@@ -9,6 +9,7 @@
 
 #include "reliability.h"
 
+#include <QAccessible>
 #include <QApplication>
 #include <QBuffer>
 #include <QCommandLineParser>
@@ -178,6 +179,15 @@ private slots:
     // Issue 15: the input travels in a file, which is trusted no more than a result.
     void inputFileDamagedOrReplacedIsRefused_data();
     void inputFileDamagedOrReplacedIsRefused();
+    // Issue 16: the sweep's last holes, and failures told once, truly and readably.
+    void stoppedWorkerOfAKilledAppIsEndedByTheNextStart();
+    void appKilledAroundTheEndOfATaskLeavesNothingForGood();
+    void onlyTheWorkersReallyKilledAreLogged();
+    void longMessageNeitherResizesNorSquashesTheWindow_data();
+    void longMessageNeitherResizesNorSquashesTheWindow();
+    void resultTooBigForMemoryIsToldWithItsSize();
+    void resultFileChangedAfterItsWorkerFinishedIsToldSo_data();
+    void resultFileChangedAfterItsWorkerFinishedIsToldSo();
 
 private:
     void useTempDir(const QString &path);
@@ -1105,6 +1115,271 @@ void tst_Hostile::inputFileDamagedOrReplacedIsRefused()
     if (QTest::currentTestFailed())
         return;
     verifyStartWorks(window.get());
+}
+
+// The issue's run: `kill -STOP <worker>`, `kill -9 <app>`. The next Start ends the stopped worker
+// (its lock names it a worker of this program), then removes the folder: within a second.
+void tst_Hostile::stoppedWorkerOfAKilledAppIsEndedByTheNextStart()
+{
+    QList<qint64> pids;
+    killAppWithWorker1Stopped(1, &pids);
+    if (QTest::currentTestFailed())
+        return;
+    const QString left = taskFolder(m_temp);
+    QVERIFY(!left.isEmpty());
+
+    ScopedEnv millis("TESTWORKER_MILLIS", "100");
+    auto window = newWindow();
+    QElapsedTimer clock;
+    clock.start();
+    click(window.get(), "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(!processExists(pids.constFirst()) && !QFileInfo::exists(left),
+                             FastReport);
+    qInfo("the stopped worker and its folder were gone %lld ms after Start", clock.elapsed());
+    QVERIFY(QTest::qWaitFor([&] { return isIdle(window.get()); }, TaskTimeout));
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
+    verifyNothingLeft(pids + workerPids(window.get()));
+}
+
+// kill -9 of the app at many moments around a task's end, before and after "Done.": whatever it
+// left, the next Start removes.
+void tst_Hostile::appKilledAroundTheEndOfATaskLeavesNothingForGood()
+{
+    constexpr int Rounds = 24;
+    constexpr int Millis = 100;
+    ScopedEnv millis("TESTWORKER_MILLIS", QByteArray::number(Millis));
+    QList<qint64> pids;
+    for (int round = 0; round < Rounds; ++round) {
+        HostApp app;
+        QVERIFY(app.start(1, m_base.filePath(QStringLiteral("runtime"))));
+        app.send("start");
+        const auto started = app.next("pids");
+        QVERIFY2(started, "the app started no workers");
+        pids << HostApp::pidsOf(*started);
+        // Even rounds: 0-11 ms after the window heard "Done."; odd ones: about the workers' end.
+        if (round % 2 == 0)
+            QVERIFY(app.next("succeeded"));
+        bool killed = false;
+        QTimer::singleShot(round % 2 == 0 ? round / 2 : Millis - 30 + round * 5, [&] {
+            app.process().kill();
+            killed = true;
+        });
+        QTRY_VERIFY(killed);
+        QVERIFY(app.waitForExit());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(pids), SettleTimeout);
+    qInfo("left by %d killed apps: %s", Rounds, qUtf8Printable(filesIn(m_temp).join(u' ')));
+
+    auto window = newWindow();
+    runToEnd(window.get());
+    QCOMPARE(status(window.get()), QStringLiteral("Done."));
+    QCOMPARE(filesIn(m_temp), QStringList());
+    verifyNothingLeft(pids + workerPids(window.get()));
+}
+
+namespace {
+// The messages of one logging category, from any thread, while it lives.
+class CategoryLog
+{
+public:
+    explicit CategoryLog(const char *category) : m_category(category)
+    {
+        s_log = this;
+        m_previous = qInstallMessageHandler(handle);
+    }
+    ~CategoryLog()
+    {
+        qInstallMessageHandler(m_previous);
+        s_log = nullptr;
+    }
+    QStringList messages() const
+    {
+        const QMutexLocker locker(&m_mutex);
+        return m_messages;
+    }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
+    {
+        if (!s_log)
+            return;
+        if (qstrcmp(context.category, s_log->m_category) == 0) {
+            const QMutexLocker locker(&s_log->m_mutex);
+            s_log->m_messages << message;
+        }
+        s_log->m_previous(type, context, message);
+    }
+
+    static inline CategoryLog *s_log = nullptr;
+    const char *m_category;
+    QtMessageHandler m_previous = nullptr;
+    mutable QMutex m_mutex;
+    QStringList m_messages;
+};
+} // namespace
+
+// Worker 2 of 3 stopped, then Cancel: the others end within their tick, and the log says that the
+// waiter had to end worker 2, and no other.
+void tst_Hostile::onlyTheWorkersReallyKilledAreLogged()
+{
+    ScopedEnv millis("TESTWORKER_MILLIS", "600000");
+    CategoryLog log(APP_NAME ".waiter");
+    auto window = newWindow();
+    setWorkers(window.get(), 3);
+    click(window.get(), "startButton");
+    QTRY_COMPARE_WITH_TIMEOUT(logsContaining(m_temp, "testworker: pid "), 3, TaskTimeout);
+    const QList<qint64> pids = workerPids(window.get());
+    QVERIFY(stopProcess(pids.at(1)));
+    click(window.get(), "cancelButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    QCOMPARE(status(window.get()), QStringLiteral("Cancelled."));
+
+    const QStringList killed = log.messages().filter(QStringLiteral("did not stop within"));
+    QCOMPARE(killed.size(), 1);
+    QVERIFY2(killed.constFirst().contains(QStringLiteral("pid %1 ").arg(pids.at(1))),
+             qUtf8Printable(killed.constFirst()));
+    verifyNothingLeft(pids);
+}
+
+void tst_Hostile::longMessageNeitherResizesNorSquashesTheWindow_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QByteArray>("thrown");
+    QTest::addColumn<QString>("tail"); // the status text ends with it
+
+    const QByteArray word(4000, 'x');
+    QTest::newRow("4,000 characters without a space")
+            << QCoreApplication::applicationFilePath() << word << QString::fromLatin1(word);
+    QByteArray words;
+    for (int index = 0; words.size() < 10'000; ++index)
+        words += "word" + QByteArray::number(index) + ' ';
+    words = words.trimmed();
+    QTest::newRow("a worker's last log line of 10 kB")
+            << script(QStringLiteral("longlog"), "echo '" + words + "' >&2\nexit 1") << QByteArray()
+            << QString::fromLatin1(words.right(4000)); // the app quotes a log's last 4 KiB
+    QTest::newRow("a worker's last log line of 10 kB without a space")
+            << script(QStringLiteral("longword"),
+                      "echo '" + QByteArray(10'000, 'y') + "' >&2\nexit 1")
+            << QByteArray() << QString(4000, u'y');
+}
+
+// The status text of a failure may be of any length: the window keeps its size, its input and
+// buttons keep theirs, and the whole text is the label's (what a screen reader reads) and its
+// tooltip's.
+void tst_Hostile::longMessageNeitherResizesNorSquashesTheWindow()
+{
+    QFETCH(QString, program);
+    QFETCH(QByteArray, thrown);
+    QFETCH(QString, tail);
+
+    ScopedEnv throwing("HOSTILE_THROW", thrown);
+    auto window = newWindow(program);
+    const auto layOut = [] {
+        for (int pass = 0; pass < 3; ++pass)
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    };
+    layOut();
+    const QSize size = window->size();
+    const QSize box = widget<QWidget>(window.get(), "workersBox")->size();
+    const QSize start = widget<QWidget>(window.get(), "startButton")->size();
+    runToEnd(window.get());
+    layOut();
+
+    auto label = widget<QLabel>(window.get(), "statusLabel");
+    QVERIFY2(label->text().endsWith(tail), qUtf8Printable(label->text().left(200)));
+    QCOMPARE(label->toolTip(), label->text());
+    QAccessibleInterface *accessible = QAccessible::queryAccessibleInterface(label);
+    QVERIFY(accessible);
+    QCOMPARE(accessible->text(QAccessible::Name), label->text());
+    QCOMPARE(window->size(), size);
+    QCOMPARE(widget<QWidget>(window.get(), "workersBox")->size(), box);
+    QCOMPARE(widget<QWidget>(window.get(), "startButton")->size(), start);
+    verifyNothingLeft(workerPids(window.get()));
+}
+
+// A result file of this run (its token) that claims 4 TiB, in a sparse file that size: more than
+// any machine gives. The message says so, with the size, not "std::bad_alloc".
+void tst_Hostile::resultTooBigForMemoryIsToldWithItsSize()
+{
+    constexpr qint64 Huge = qint64(4) << 40;
+    if (Sanitized)
+        QSKIP("a sanitizer's allocator aborts on an allocation this big instead of failing it");
+    if (readAll(QStringLiteral("/proc/sys/vm/overcommit_memory")).trimmed() == "1")
+        QSKIP("with vm.overcommit_memory=1 any allocation is granted, to fail only when used");
+    ScopedEnv slow("TESTWORKER_START_DELAY_MILLIS", "20000");
+    auto window = newWindow();
+    click(window.get(), "startButton");
+    QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 1, TaskTimeout);
+    const qint64 pid = workerPids(window.get()).constFirst();
+    const QList<QByteArray> arguments =
+            readAll(QStringLiteral("/proc/%1/cmdline").arg(pid)).split('\0');
+    const QByteArray token = arguments.value(arguments.indexOf("--token") + 1);
+    QVERIFY(!token.isEmpty());
+    QByteArray header;
+    QDataStream out(&header, QIODevice::WriteOnly);
+    out.setVersion(DataFile::StreamVersion);
+    out << DataFile::Magic << DataFile::FormatVersion << token << QString() << Huge;
+    QFile file(resultFileIn(m_temp));
+    QVERIFY(file.open(QIODevice::ReadWrite | QIODevice::Unbuffered));
+    if (!file.resize(header.size() + Huge))
+        QSKIP(qPrintable(
+                QStringLiteral("no sparse file of 4 TiB here: %1").arg(file.errorString())));
+    QVERIFY(writeAtOnce(&file, header));
+    file.close();
+    QCOMPARE(::kill(pid_t(pid), SIGKILL), 0); // before it took its lock: the file is all there is
+    QVERIFY(QTest::qWaitFor([&] { return isIdle(window.get()); }, TaskTimeout));
+
+    QCOMPARE(status(window.get()),
+             QStringLiteral("The result of the worker (pid %1) is unreadable: it is %2, more than "
+                            "this machine can give.")
+                     .arg(pid)
+                     .arg(QLocale().formattedDataSize(Huge)));
+    verifyNothingLeft({pid});
+}
+
+void tst_Hostile::resultFileChangedAfterItsWorkerFinishedIsToldSo_data()
+{
+    QTest::addColumn<bool>("emptied"); // else a progress record written over it
+    QTest::newRow("emptied") << true;
+    QTest::newRow("written over") << false;
+}
+
+// The app is stopped while its worker finishes; then the worker's result file is emptied or
+// written over, and the app continues. The worker did write its result: the message says the
+// file changed after that, not that the worker crashed or never started.
+void tst_Hostile::resultFileChangedAfterItsWorkerFinishedIsToldSo()
+{
+    QFETCH(bool, emptied);
+    ScopedEnv millis("TESTWORKER_MILLIS", "300");
+    HostApp app;
+    QVERIFY(app.start(1, m_base.filePath(QStringLiteral("runtime"))));
+    app.send("start");
+    const auto started = app.next("pids");
+    QVERIFY2(started, "the app started no workers");
+    const QList<qint64> pids = HostApp::pidsOf(*started);
+    QTRY_COMPARE_WITH_TIMEOUT(logsContaining(m_temp, "testworker: pid "), 1, TaskTimeout);
+    const QString result = resultFileIn(m_temp);
+    QVERIFY(stopProcess(app.process().processId()));
+    QTRY_VERIFY_WITH_TIMEOUT(!processExists(pids.constFirst()), TaskTimeout);
+    QFile file(result);
+    QVERIFY(file.open(QIODevice::ReadWrite | QIODevice::Unbuffered));
+    QVERIFY(file.size() > 0); // the worker wrote its result
+    if (emptied)
+        QVERIFY(file.resize(0));
+    else
+        QVERIFY(writeAtOnce(&file, QByteArray("LTP1").leftJustified(512, '\0')));
+    file.close();
+    QCOMPARE(::kill(pid_t(app.process().processId()), SIGCONT), 0);
+
+    const auto failed = app.next("failed");
+    QVERIFY2(failed, "the app did not fail");
+    QCOMPARE(decodedText(*failed),
+             QStringLiteral("The worker (pid %1) finished, but its result file changed after "
+                            "that: another program emptied it or wrote over it.")
+                     .arg(pids.constFirst()));
+    app.send("quit");
+    QVERIFY(app.waitForExit());
+    verifyNothingLeft(pids);
 }
 
 int main(int argc, char *argv[])
