@@ -144,6 +144,7 @@ QLayout *MainWindow::createBottomRow()
 {
     auto clickButton = named(new QPushButton(tr("Click &me")), "clickButton");
     auto clicksLabel = newValueLabel("clicksLabel");
+    clicksLabel->setWordWrap(false); // short, and beside a stretch that would squeeze it
     clicksLabel->setText(tr("Clicks: %1").arg(0));
     connect(clickButton, &QPushButton::clicked, clicksLabel, [clicksLabel, clicks = 0]() mutable {
         clicksLabel->setText(tr("Clicks: %1").arg(++clicks));

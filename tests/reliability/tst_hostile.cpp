@@ -1280,6 +1280,7 @@ void tst_Hostile::longMessageNeitherResizesNorSquashesTheWindow()
     };
     layOut();
     const QSize size = window->size();
+    qInfo("the window is %dx%d px", size.width(), size.height());
     const QSize box = widget<QWidget>(window.get(), "workersBox")->size();
     const QSize start = widget<QWidget>(window.get(), "startButton")->size();
     runToEnd(window.get());
