@@ -1286,15 +1286,15 @@ void tst_Hostile::longMessageNeitherResizesNorSquashesTheWindow()
     runToEnd(window.get());
     layOut();
 
+    QCOMPARE(window->size(), size);
+    QCOMPARE(widget<QWidget>(window.get(), "workersBox")->size(), box);
+    QCOMPARE(widget<QWidget>(window.get(), "startButton")->size(), start);
     auto label = widget<QLabel>(window.get(), "statusLabel");
     QVERIFY2(label->text().endsWith(tail), qUtf8Printable(label->text().left(200)));
     QCOMPARE(label->toolTip(), label->text());
     QAccessibleInterface *accessible = QAccessible::queryAccessibleInterface(label);
     QVERIFY(accessible);
     QCOMPARE(accessible->text(QAccessible::Name), label->text());
-    QCOMPARE(window->size(), size);
-    QCOMPARE(widget<QWidget>(window.get(), "workersBox")->size(), box);
-    QCOMPARE(widget<QWidget>(window.get(), "startButton")->size(), start);
     verifyNothingLeft(workerPids(window.get()));
 }
 
