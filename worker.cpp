@@ -835,7 +835,8 @@ QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
 
 // Task folders of killed apps. TMPDIR is hostile: only a folder that is provably this program's
 // and dead is touched (its exact name, a real directory owned by `owner`, a regular host.lock that
-// this program wrote and that nobody holds), and only files of this program's names in it go.
+// this program wrote and that nobody holds), and only files of this program's names in it go. An
+// empty one (its app was killed as it removed it) goes as it is: rmdir takes nothing else.
 void Waiter::removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher)
 {
     static const QRegularExpression folderName(QRegularExpression::anchoredPattern(
@@ -844,32 +845,37 @@ void Waiter::removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher)
                                           .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
                                                          | QDir::NoSymLinks | QDir::Hidden);
     for (const QFileInfo &folder : folders) {
-        const QFileInfo host(folder.filePath() + u'/' + HostLock);
-        QFile hostFile(host.filePath());
-        if (!folderName.match(folder.fileName()).hasMatch() || folder.isSymLink()
-            || folder.ownerId() != owner || host.isSymLink() || !host.isFile()
-            || host.ownerId() != owner
-            || !lockedBy(host.filePath(), QCoreApplication::applicationFilePath())
-            || !hostFile.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray hostWords = hostFile.read(1024);
-        QDir dir(folder.filePath());
-        const QFileInfoList files = dir.entryInfoList(QDir::Files | QDir::Hidden | QDir::System);
-        if (!holderGone(host.filePath()))
-            continue;
-        if (!endHeldWorkers(files, watcher)) {
-            putBack(host.filePath(), hostWords);
-            qCWarning(lcWaiter, "left %s alone: a lock in it is held", qUtf8Printable(dir.path()));
-            continue;
-        }
-        for (const QFileInfo &file : files) {
-            if (TaskFileName.match(file.fileName()).hasMatch() && !file.isSymLink())
-                dir.remove(file.fileName());
-        }
-        if (dir.rmdir(dir.path()))
+        if (folderName.match(folder.fileName()).hasMatch() && !folder.isSymLink()
+            && folder.ownerId() == owner
+            && (QDir().rmdir(folder.filePath())
+                || removeDeadTaskFolder(QDir(folder.filePath()), owner, watcher)))
             qCInfo(lcWaiter, "removed %s, left by an app that was killed",
-                   qUtf8Printable(dir.path()));
+                   qUtf8Printable(folder.filePath()));
     }
+}
+
+bool Waiter::removeDeadTaskFolder(const QDir &folder, uint owner, QFileSystemWatcher *watcher)
+{
+    const QFileInfo host(folder.filePath(HostLock));
+    QFile hostFile(host.filePath());
+    if (host.isSymLink() || !host.isFile() || host.ownerId() != owner
+        || !lockedBy(host.filePath(), QCoreApplication::applicationFilePath())
+        || !hostFile.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray hostWords = hostFile.read(1024);
+    const QFileInfoList files = folder.entryInfoList(QDir::Files | QDir::Hidden | QDir::System);
+    if (!holderGone(host.filePath()))
+        return false;
+    if (!endHeldWorkers(files, watcher)) {
+        putBack(host.filePath(), hostWords);
+        qCWarning(lcWaiter, "left %s alone: a lock in it is held", qUtf8Printable(folder.path()));
+        return false;
+    }
+    for (const QFileInfo &file : files) {
+        if (TaskFileName.match(file.fileName()).hasMatch() && !file.isSymLink())
+            QFile::remove(file.filePath());
+    }
+    return folder.rmdir(folder.path());
 }
 
 // A dead app's workers that still hold their locks (stopped, say) are killed, each only if its

@@ -23,6 +23,7 @@
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 class QDataStream;
+class QDir;
 class QFileSystemWatcher;
 QT_END_NAMESPACE
 
@@ -186,6 +187,7 @@ private:
 
     QString runIn(const QString &folder, QFileSystemWatcher *watcher);
     void removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher);
+    bool removeDeadTaskFolder(const QDir &folder, uint owner, QFileSystemWatcher *watcher);
     bool endHeldWorkers(const QFileInfoList &files, QFileSystemWatcher *watcher);
     QString startWorker(const QString &folder, int index);
     QString writeInput(Process &process, int index);

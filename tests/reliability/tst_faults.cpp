@@ -714,6 +714,9 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
                         prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")));
     QVERIFY(QFile::link(outside + QStringLiteral("/precious.txt"),
                         prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.input")));
+    // An empty one, as an app killed between the removal of its host.lock and of its folder leaves:
+    // it goes, for nothing is lost with it.
+    QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Cn")));
     // A live app's folder: its host.lock is held.
     QVERIFY(QDir().mkpath(prefix + QStringLiteral("Ab12Ch")));
     QLockFile live(prefix + QStringLiteral("Ab12Ch/host.lock"));
@@ -737,6 +740,7 @@ void tst_Faults::sweepRemovesOnlyDeadFoldersOfItsOwn()
         QVERIFY2(QFileInfo::exists(path), qPrintable(path + QStringLiteral(" was deleted")));
     QCOMPARE(readAll(outside + QStringLiteral("/precious.txt")), QByteArray("user data\n"));
     QVERIFY2(!QFileInfo::exists(prefix + QStringLiteral("Ab12Cg")), "a dead folder was kept");
+    QVERIFY2(!QFileInfo::exists(prefix + QStringLiteral("Ab12Cn")), "an empty folder was kept");
     QVERIFY(!QFileInfo::exists(prefix + QStringLiteral("Ab12Ce/host.lock")));
     QVERIFY(!QFileInfo::exists(prefix + QStringLiteral("Ab12Ck/host.lock")));
     QVERIFY(QFileInfo(prefix + QStringLiteral("Ab12Ck/worker-1.Ab12Ck.log")).isSymLink());

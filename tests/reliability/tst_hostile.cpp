@@ -1168,7 +1168,10 @@ void tst_Hostile::appKilledAroundTheEndOfATaskLeavesNothingForGood()
         QVERIFY(app.waitForExit());
     }
     QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(pids), SettleTimeout);
-    qInfo("left by %d killed apps: %s", Rounds, qUtf8Printable(filesIn(m_temp).join(u' ')));
+    for (const QString &left : filesIn(m_temp)) {
+        qInfo("left by a killed app: %s: %s", qUtf8Printable(left),
+              qUtf8Printable(filesIn(m_temp + u'/' + left).join(u' ')));
+    }
 
     auto window = newWindow();
     runToEnd(window.get());
@@ -1351,7 +1354,7 @@ void tst_Hostile::resultFileChangedAfterItsWorkerFinishedIsToldSo_data()
 void tst_Hostile::resultFileChangedAfterItsWorkerFinishedIsToldSo()
 {
     QFETCH(bool, emptied);
-    ScopedEnv millis("TESTWORKER_MILLIS", "300");
+    ScopedEnv millis("TESTWORKER_MILLIS", "1000"); // time to stop the app while its worker works
     HostApp app;
     QVERIFY(app.start(1, m_base.filePath(QStringLiteral("runtime"))));
     app.send("start");
