@@ -318,14 +318,14 @@ bool processRuns(qint64 pid)
 }
 
 // Kills `pid` if it is still the worker that holds its lock (`holdsLock`); one stopped before its
-// lock ends once it runs again.
-void killWorker(qint64 pid, bool holdsLock, const QByteArray &)
+// lock ends once it runs again. True if it was killed.
+bool killWorker(qint64 pid, bool holdsLock, const QByteArray &)
 {
-    if (const HANDLE process =
-                holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : nullptr) {
-        TerminateProcess(process, 1);
+    const HANDLE process = holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : nullptr;
+    const bool killed = process && TerminateProcess(process, 1);
+    if (process)
         CloseHandle(process);
-    }
+    return killed;
 }
 #else
 bool onTerminal(FILE *stream)
@@ -345,14 +345,14 @@ bool processRuns(qint64 pid)
 }
 
 // Kills `pid` if it is still the worker that holds its lock (`holdsLock`) or, on Linux, whose
-// command line has its `token`; elsewhere a worker stopped before its lock ends once it runs.
-void killWorker(qint64 pid, bool holdsLock, const QByteArray &token)
+// command line holds `mark` (its arguments, each ended by a 0); elsewhere a worker stopped before
+// its lock ends once it runs. True if it was killed.
+bool killWorker(qint64 pid, bool holdsLock, const QByteArray &mark)
 {
     QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(pid));
-    if (holdsLock
-        || (commandLine.open(QIODevice::ReadOnly)
-            && commandLine.readAll().contains(QByteArray("--token") + '\0' + token + '\0')))
-        ::kill(pid_t(pid), SIGKILL);
+    return (holdsLock
+            || (commandLine.open(QIODevice::ReadOnly) && commandLine.readAll().contains(mark)))
+            && ::kill(pid_t(pid), SIGKILL) == 0;
 }
 #endif
 
@@ -616,7 +616,7 @@ void Worker::printProgress(bool last)
 void Worker::finish()
 {
     tick(); // a result for an app that is gone would be left behind
-    int exitCode = m_contents.error.isEmpty() ? ExitOk : m_exitCode;
+    const int exitCode = m_contents.error.isEmpty() ? ExitOk : m_exitCode;
     if (exitCode == ExitOk) {
         m_done = m_total; // its last report may have come before the end
         QTextStream(stdout) << m_summary << Qt::endl;
@@ -631,7 +631,7 @@ void Worker::finish()
             || !m_result.flush()) {
             qCCritical(lcWorker, "cannot write the result to %s: %s",
                        qUtf8Printable(m_result.fileName()), qUtf8Printable(m_result.errorString()));
-            exitCode = ExitIoError;
+            std::_Exit(ExitIoError); // its lock left taken, as by a crash: there is no result
         }
         m_result.close(); // tick() touches nothing of the folder's from now on
         m_lock->unlock(); // tells the waiter that the result is there
@@ -668,12 +668,13 @@ const QRegularExpression TaskFileName(QRegularExpression::anchoredPattern(
         QStringLiteral(R"(host\.lock|worker-[0-9]+\.[A-Za-z0-9]{6}(\.input|\.lock|\.log)?)")));
 
 // True if the lock file at `path` was written by a process of `program` (QLockFile writes the
-// name of the holder's executable).
-bool lockedBy(const QString &path, const QString &program)
+// name of the holder's executable; on Windows without .exe), whose pid goes into `pid`.
+bool lockedBy(const QString &path, const QString &program, qint64 *pid = nullptr)
 {
     QString name;
-    return QLockFile(path).getLockInfo(nullptr, nullptr, &name)
-            && QFileInfo(name).completeBaseName() == QFileInfo(program).completeBaseName();
+    const QFileInfo binary(program);
+    return QLockFile(path).getLockInfo(pid, nullptr, &name)
+            && (name == binary.fileName() || name == binary.completeBaseName());
 }
 
 // Qt's words may leave out the system's reason; a start takes a few files (redirections, a pipe).
@@ -854,50 +855,66 @@ void Waiter::removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher)
     }
 }
 
+// The lock is taken while the folder is looked at: no other sweep touches it meanwhile, and should
+// this app die, the lock names this program for the next.
 bool Waiter::removeDeadTaskFolder(const QDir &folder, uint owner, QFileSystemWatcher *watcher)
 {
-    const QFileInfo host(folder.filePath(HostLock));
-    QFile hostFile(host.filePath());
-    if (host.isSymLink() || !host.isFile() || host.ownerId() != owner
-        || !lockedBy(host.filePath(), QCoreApplication::applicationFilePath())
-        || !hostFile.open(QIODevice::ReadOnly))
+    const QFileInfo hostFile(folder.filePath(HostLock));
+    QLockFile host(hostFile.filePath());
+    host.setStaleLockTime(0);
+    if (hostFile.isSymLink() || !hostFile.isFile() || hostFile.ownerId() != owner
+        || !lockedBy(hostFile.filePath(), QCoreApplication::applicationFilePath())
+        || !host.tryLock(0))
         return false;
-    const QByteArray hostWords = hostFile.read(1024);
     const QFileInfoList files = folder.entryInfoList(QDir::Files | QDir::Hidden | QDir::System);
-    if (!holderGone(host.filePath()))
-        return false;
     if (!endHeldWorkers(files, watcher)) {
-        putBack(host.filePath(), hostWords);
         qCWarning(lcWaiter, "left %s alone: a lock in it is held", qUtf8Printable(folder.path()));
+        QFile words(hostFile.filePath());
+        const QByteArray ours = words.open(QIODevice::ReadOnly) ? words.read(1024) : QByteArray();
+        host.unlock();
+        putBack(hostFile.filePath(), ours);
         return false;
     }
     for (const QFileInfo &file : files) {
-        if (TaskFileName.match(file.fileName()).hasMatch() && !file.isSymLink())
+        if (file.fileName() != HostLock && TaskFileName.match(file.fileName()).hasMatch()
+            && !file.isSymLink())
             QFile::remove(file.filePath());
     }
+    host.unlock();
     return folder.rmdir(folder.path());
 }
 
-// A dead app's workers that still hold their locks (stopped, say) are killed, each only if its
-// lock names it as a worker of this program; true once no lock among `files` is held.
+// A dead app's workers that still hold their locks (stopped, say) are killed, but only if every
+// held lock names the worker program and (on Linux) its pid's command line names the lock's result
+// file: a lock's holder need not be the pid it names. True once no lock among `files` is held.
 bool Waiter::endHeldWorkers(const QFileInfoList &files, QFileSystemWatcher *watcher)
 {
-    QStringList held;
+    QList<std::pair<QString, qint64>> held; // a lock, and the pid it names
     for (const QFileInfo &file : files) {
-        const QString path = file.filePath();
         qint64 pid = 0;
-        if (!file.fileName().endsWith(LockSuffix) || !TaskFileName.match(file.fileName()).hasMatch()
-            || file.isSymLink() || holderGone(path))
+        if (!file.fileName().endsWith(LockSuffix) || file.fileName() == HostLock
+            || !TaskFileName.match(file.fileName()).hasMatch() || file.isSymLink()
+            || holderGone(file.filePath()))
             continue;
-        if (!lockedBy(path, m_program) || !QLockFile(path).getLockInfo(&pid, nullptr, nullptr))
+        if (!lockedBy(file.filePath(), m_program, &pid))
             return false;
-        qCWarning(lcWaiter, "ending worker pid %lld of an app that was killed", pid);
-        killWorker(pid, true, {});
-        held << path;
+        held.append({file.filePath(), pid});
     }
-    return loopUntil(
-            watcher, [&] { return std::all_of(held.cbegin(), held.cend(), holderGone); },
+    for (const auto &[lock, pid] : held) {
+        const QString result = lock.chopped(LockSuffix.size());
+        if (!killWorker(pid, false,
+                        "--result" + QByteArray(1, '\0') + QFile::encodeName(result) + '\0'))
+            return false;
+        qCWarning(lcWaiter, "ended worker pid %lld of an app that was killed", pid);
+    }
+    const auto allFree = [&held] {
+        return std::all_of(held.cbegin(), held.cend(),
+                           [](const auto &lock) { return holderGone(lock.first); });
+    };
+    loopUntil(
+            watcher, [&] { return allFree() || isInterruptionRequested(); },
             QDeadlineTimer(StopTimeout));
+    return allFree();
 }
 
 QString Waiter::startWorker(const QString &folder, int index)
@@ -1100,7 +1117,7 @@ void Waiter::stopWorkers(QFileSystemWatcher *watcher)
         killWorker(process->pid,
                    QLockFile(process->file + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
                            && holder == process->pid,
-                   process->token);
+                   QByteArray("--token") + '\0' + process->token + '\0');
     }
 }
 

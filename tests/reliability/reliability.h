@@ -170,7 +170,8 @@ inline int openFds()
 //   files N               leaves the app N free file descriptors (RLIMIT_NOFILE): "limited"
 //   memory KIB            lets its address space grow by KIB only (RLIMIT_AS): "limited"
 //   unlimit               takes both limits back: "limited"
-// and, as the window hears them from the waiter: "ready", "pids P1 P2", "succeeded HEX,HEX",
+// and, as the window hears them from the waiter: "ready", "pids P1 P2", "progress" (a task's first
+// report of progress: the waiter has seen a worker at work), "succeeded HEX,HEX",
 // "failed TEXT", "cancelled", then "idle STATUS" as Start comes back. TEXT and STATUS are
 // percent-encoded, so that a report is one line. At the end of its stdin the app quits.
 
@@ -228,7 +229,13 @@ inline int runHostApp(int workers)
         std::fputs(QByteArray(line + '\n').constData(), stdout);
         std::fflush(stdout);
     };
+    bool progressed = false;
+    QObject::connect(waiter, &Waiter::progressChanged, app, [&] {
+        if (!std::exchange(progressed, true))
+            report("progress");
+    });
     QObject::connect(waiter, &Waiter::workersStarted, app, [&](const QList<qint64> &pids) {
+        progressed = false;
         QByteArrayList texts;
         for (qint64 pid : pids)
             texts << QByteArray::number(pid);
