@@ -291,6 +291,13 @@ bool holderGone(const QString &lockPath)
     return !QFileInfo::exists(lockPath) || QLockFile(lockPath).removeStaleLockFile();
 }
 
+// What a lock file says of its holder (its pid and its executable's name), to put it back with.
+QByteArray wordsOf(const QString &lockPath)
+{
+    QFile lock(lockPath);
+    return lock.open(QIODevice::ReadOnly) ? lock.read(1024) : QByteArray();
+}
+
 // Puts back a lock file as its holder wrote it (`words`), free: see Worker::stopNow().
 void putBack(const QString &lockPath, const QByteArray &words)
 {
@@ -562,9 +569,7 @@ bool Worker::openResultFile()
 {
     const QFileInfo result(m_resultFile);
     m_hostLock = result.dir().filePath(HostLock);
-    QFile host(m_hostLock); // its words, to be put back if the app dies: see stopNow()
-    if (host.open(QIODevice::ReadOnly))
-        m_hostWords = host.read(1024);
+    m_hostWords = wordsOf(m_hostLock); // to be put back if the app dies: see stopNow()
     m_lock = std::make_unique<QLockFile>(m_resultFile + LockSuffix);
     m_lock->setStaleLockTime(0); // never give it away for its age: a task may run for days
     m_result.setFileName(m_resultFile);
@@ -869,8 +874,7 @@ bool Waiter::removeDeadTaskFolder(const QDir &folder, uint owner, QFileSystemWat
     const QFileInfoList files = folder.entryInfoList(QDir::Files | QDir::Hidden | QDir::System);
     if (!endHeldWorkers(files, watcher)) {
         qCWarning(lcWaiter, "left %s alone: a lock in it is held", qUtf8Printable(folder.path()));
-        QFile words(hostFile.filePath());
-        const QByteArray ours = words.open(QIODevice::ReadOnly) ? words.read(1024) : QByteArray();
+        const QByteArray ours = wordsOf(hostFile.filePath());
         host.unlock();
         putBack(hostFile.filePath(), ours);
         return false;
