@@ -109,8 +109,9 @@ QWidget *MainWindow::createWidgets()
     inputs->setContentsMargins({});
     auto results = new QFormLayout;
     createTaskWidgets(inputs, results);
-    m_workersBox = named(new QSpinBox, "workersBox");
+    m_workersBox = named(new QSpinBox(m_inputArea), "workersBox");
     m_workersBox->setRange(1, qMax(1, QThread::idealThreadCount()));
+    m_workersBox->setVisible(Task::Splittable); // hidden, it gives 1
     if (Task::Splittable)
         inputs->addRow(tr("&Workers:"), m_workersBox);
     m_progressBar = named(new QProgressBar, "progressBar");

@@ -7,7 +7,6 @@
 #include <QCoreApplication>
 #include <QDataStream>
 #include <QDir>
-#include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLocale>
 #include <QLoggingCategory>
@@ -27,9 +26,7 @@
 #include <optional>
 #include <stdexcept>
 
-// Only for what Qt has nothing for (see processRuns() and the functions beside it): Qt can neither
-// ask about, nor wait for, nor end a process that it started detached, nor tell a terminal from a
-// file.
+// Only for what Qt has nothing for: see processRuns() and the functions beside it.
 #ifdef Q_OS_WIN
 #include <io.h> // _isatty
 #include <qt_windows.h> // OpenProcess, WaitForSingleObject, TerminateProcess
@@ -51,8 +48,6 @@ QString tr(const char *text)
 
 // ==== YOUR TASK: BEGIN ===========================================================================
 // Your task's code, and the headers that only it needs.
-#include <QLocale>
-
 #include <climits>
 #include <random>
 
@@ -309,39 +304,24 @@ void putBack(const QString &lockPath, const QByteArray &words)
 
 // Qt can neither ask about nor end a process that it started detached (startDetached() gives a
 // pid and nothing more), nor tell a terminal from a file: the machinery's one place past Qt.
-#ifdef Q_OS_WIN
 bool onTerminal(FILE *stream)
 {
+#ifdef Q_OS_WIN
     return _isatty(_fileno(stream));
+#else
+    return isatty(fileno(stream));
+#endif
 }
 
 bool processRuns(qint64 pid)
 {
+#ifdef Q_OS_WIN
     const HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, DWORD(pid));
     const bool runs = process && WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
     if (process)
         CloseHandle(process);
     return runs;
-}
-
-// Kills `pid` if it is still the worker that holds its lock (`holdsLock`); one stopped before its
-// lock ends once it runs again. True if it was killed.
-bool killWorker(qint64 pid, bool holdsLock, const QByteArray &)
-{
-    const HANDLE process = holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : nullptr;
-    const bool killed = process && TerminateProcess(process, 1);
-    if (process)
-        CloseHandle(process);
-    return killed;
-}
 #else
-bool onTerminal(FILE *stream)
-{
-    return isatty(fileno(stream));
-}
-
-bool processRuns(qint64 pid)
-{
     // On Linux a zombie has ended too: it only waits for init to reap it, which can take a while.
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (stat.open(QIODevice::ReadOnly)) {
@@ -349,6 +329,7 @@ bool processRuns(qint64 pid)
         return line.mid(line.lastIndexOf(')') + 2, 1) != "Z";
     }
     return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
+#endif
 }
 
 // Kills `pid` if it is still the worker that holds its lock (`holdsLock`) or, on Linux, whose
@@ -356,12 +337,20 @@ bool processRuns(qint64 pid)
 // its lock ends once it runs. True if it was killed.
 bool killWorker(qint64 pid, bool holdsLock, const QByteArray &mark)
 {
+#ifdef Q_OS_WIN
+    Q_UNUSED(mark);
+    const HANDLE process = holdsLock ? OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid)) : nullptr;
+    const bool killed = process && TerminateProcess(process, 1);
+    if (process)
+        CloseHandle(process);
+    return killed;
+#else
     QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(pid));
     return (holdsLock
             || (commandLine.open(QIODevice::ReadOnly) && commandLine.readAll().contains(mark)))
             && ::kill(pid_t(pid), SIGKILL) == 0;
-}
 #endif
+}
 
 // A descriptor that turns readable when `pid` ends (a pidfd, Linux 5.3), else -1.
 int openEndNotice(qint64 pid)
@@ -374,11 +363,8 @@ int openEndNotice(qint64 pid)
 #endif
 }
 
-} // namespace
-
 // ---- The glue between the task and the machinery ------------------------------------------------
 
-namespace {
 // The window's job: the task's types, met on the waiter thread only.
 class TaskJob : public Job
 {
@@ -389,8 +375,7 @@ public:
     int workerCount() const override { return int(m_results.size()); }
     QByteArray input(int index) override
     {
-        const int count = workerCount();
-        return toBytes(count == 1 ? m_input : Task::share(m_input, index, count));
+        return toBytes(workerCount() == 1 ? m_input : Task::share(m_input, index, workerCount()));
     }
     void readResult(int index, const QByteArray &result) override
     {
@@ -603,7 +588,6 @@ void Worker::tick()
         stopNow("the app died", true);
 }
 
-// A few times a second on stderr: one line redrawn in place on a terminal, plain lines elsewhere.
 void Worker::printProgress(bool last)
 {
     if (m_total <= 0 || (!last && !m_printed.hasExpired(PrintInterval.count())))
@@ -749,17 +733,13 @@ Waiter::~Waiter()
 
 bool Waiter::start(std::unique_ptr<Job> job)
 {
-    if (m_busy)
+    if (isRunning())
         return false; // one task at a time
     // finished(), on which the window enables Start, comes moments before the thread ends.
     wait();
-    m_busy = true;
     m_job = m_makeJob ? m_makeJob(job->workerCount()) : std::move(job);
     QThread::start();
-    if (isRunning() || isFinished())
-        return true;
-    m_busy = false; // no thread could be made
-    return false;
+    return isRunning() || isFinished(); // false: no thread could be made
 }
 
 void Waiter::cancel()
@@ -772,11 +752,6 @@ void Waiter::setWorkerProgram(const QString &program, const JobMaker &makeJob)
 {
     m_program = program;
     m_makeJob = makeJob;
-}
-
-void Waiter::setKeepInputFolder(const QString &folder)
-{
-    m_keepFolder = folder;
 }
 
 void Waiter::run()
@@ -802,7 +777,6 @@ void Waiter::run()
     finish(error);
     m_processes.clear(); // the pages of big files, which the kernel takes a while to free, go here
     m_job.reset(); // a big input or result is freed here, never in the GUI thread
-    m_busy = false;
 }
 
 QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
@@ -815,13 +789,13 @@ QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)
     removeDeadTaskFolders(QFileInfo(folder).ownerId(), watcher);
     watcher->addPath(folder); // wakes the loop when a worker's lock comes or goes
     QString error;
-    QList<qint64> pids;
-    while (error.isEmpty() && pids.size() < m_job->workerCount() && !isInterruptionRequested()) {
-        error = startWorker(folder, int(pids.size()));
-        if (error.isEmpty())
-            pids << m_processes.back()->pid;
-    }
+    while (error.isEmpty() && int(m_processes.size()) < m_job->workerCount()
+           && !isInterruptionRequested())
+        error = startWorker(folder, int(m_processes.size()));
     if (error.isEmpty() && !isInterruptionRequested()) {
+        QList<qint64> pids;
+        for (const auto &process : m_processes)
+            pids << process->pid;
         emit workersStarted(pids);
         loopUntil(watcher, [&] { return checkWorkers(&error); });
     }
@@ -851,8 +825,7 @@ void Waiter::removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher)
                                           .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot
                                                          | QDir::NoSymLinks | QDir::Hidden);
     for (const QFileInfo &folder : folders) {
-        if (folderName.match(folder.fileName()).hasMatch() && !folder.isSymLink()
-            && folder.ownerId() == owner
+        if (folderName.match(folder.fileName()).hasMatch() && folder.ownerId() == owner
             && (QDir().rmdir(folder.filePath())
                 || removeDeadTaskFolder(QDir(folder.filePath()), owner, watcher)))
             qCInfo(lcWaiter, "removed %s, left by an app that was killed",
@@ -1032,8 +1005,7 @@ bool Waiter::checkWorkers(QString *error)
         update(process);
         if (process->state == Process::Ended && !process->collected)
             *error = collect(process, index);
-        else if (process->state == Process::Starting
-                 && m_clock.hasExpired(std::chrono::milliseconds(StartTimeout).count()))
+        else if (process->state == Process::Starting && m_clock.hasExpired(StartTimeout / 1ms))
             *error = tr("%1 did not start within %2 s. %3")
                              .arg(process->name)
                              .arg(StartTimeout.count())

@@ -14,7 +14,6 @@
 #include <QThread>
 #include <QVariant>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <tuple>
@@ -170,7 +169,8 @@ public:
     // Workers run this program unless told otherwise; another program comes with its own way of
     // making jobs, which then replace the ones start() is given.
     void setWorkerProgram(const QString &program, const JobMaker &makeJob = {});
-    void setKeepInputFolder(const QString &folder); // where a failed worker's input is copied
+    // Where a failed worker's input is copied.
+    void setKeepInputFolder(const QString &folder) { m_keepFolder = folder; }
 
 signals:
     void workersStarted(const QList<qint64> &pids);
@@ -204,7 +204,6 @@ private:
     QString m_program;
     JobMaker m_makeJob;
     QString m_keepFolder;
-    std::atomic<bool> m_busy {false}; // from start() to the end of run()
     QSemaphore m_handled; // released once the GUI thread has handled succeeded()
     // One task's state, touched by run() on the waiter thread only (m_job is set by start()).
     std::unique_ptr<Job> m_job;
