@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
 
 #include <memory>
@@ -95,12 +96,19 @@ inline std::unique_ptr<Job> bytesJob(const QList<QByteArray> &inputs)
     return std::make_unique<BytesJob>(inputs);
 }
 
-// Makes `waiter` start the test worker (or `program`, which runs the test worker's machinery) with
-// empty inputs, one per worker that the window asks for.
-inline void useTestWorker(Waiter *waiter, const QString &program = QStringLiteral(TEST_WORKER))
+// The workers that `window` asks for: its Workers box's value, which tests set even when the task
+// cannot be split (the box is then hidden, and the window's own job asks for one worker).
+inline int workersAsked(QWidget *window)
 {
-    waiter->setWorkerProgram(program,
-                             [](int workers) { return bytesJob(QList<QByteArray>(workers)); });
+    return widget<QSpinBox>(window, "workersBox")->value();
+}
+
+// Makes `window` start the test worker (or `program`, which runs the test worker's machinery) with
+// empty inputs, one per worker that it asks for.
+inline void useTestWorker(QWidget *window, const QString &program = QStringLiteral(TEST_WORKER))
+{
+    waiterOf(window)->setWorkerProgram(
+            program, [window](int) { return bytesJob(QList<QByteArray>(workersAsked(window))); });
 }
 
 // A shown window whose workers are the test worker, or `program`: a copy of it, or the app itself
@@ -113,7 +121,7 @@ inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLit
         waiterOf(window.get())->setWorkerProgram(program);
     else
 #endif
-        useTestWorker(waiterOf(window.get()), program);
+        useTestWorker(window.get(), program);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         qWarning("the window was not exposed");

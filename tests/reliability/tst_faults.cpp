@@ -409,7 +409,7 @@ void tst_Faults::unstartableWorkerSaysWhyAndNextStartWorks()
     if (QTest::currentTestFailed())
         return;
 
-    useTestWorker(waiterOf(window.get()));
+    useTestWorker(window.get());
     verifyNextStartWorks(window.get(), workers);
 }
 
@@ -519,8 +519,8 @@ void tst_Faults::jobThatThrowsSaysWhatFailedAndNextStartWorks()
     if (step == "task")
         waiter->setWorkerProgram(QStringLiteral(TEST_WORKER)); // the window's job, for the task
     else
-        waiter->setWorkerProgram(QStringLiteral(TEST_WORKER), [=](int count) {
-            return std::make_unique<ThrowingJob>(count, step, index, standard);
+        waiter->setWorkerProgram(QStringLiteral(TEST_WORKER), [=, w = window.get()](int) {
+            return std::make_unique<ThrowingJob>(workersAsked(w), step, index, standard);
         });
     setWorkers(window.get(), workers);
     WaiterLog log(waiter);
@@ -547,7 +547,7 @@ void tst_Faults::jobThatThrowsSaysWhatFailedAndNextStartWorks()
     if (QTest::currentTestFailed())
         return;
 
-    useTestWorker(waiter);
+    useTestWorker(window.get());
     verifyNextStartWorks(window.get(), workers);
 }
 
@@ -604,8 +604,8 @@ void tst_Faults::workerCommandLineHoldsNoTaskData()
     ScopedEnv millis("TESTWORKER_MILLIS", "600000"); // it runs until Cancel
     auto window = newWindow(program);
     const QByteArray input = marker.repeated((1 << 20) / marker.size());
-    waiterOf(window.get())->setWorkerProgram(program, [input](int workers) {
-        return bytesJob(QList<QByteArray>(workers, input));
+    waiterOf(window.get())->setWorkerProgram(program, [input, w = window.get()](int) {
+        return bytesJob(QList<QByteArray>(workersAsked(w), input));
     });
     setWorkers(window.get(), 2);
     click(window.get(), "startButton");
