@@ -57,7 +57,7 @@ void addOptions(QCommandLineParser &parser);
 bool readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error);
 
 // A task that cannot be split sets Splittable to false: it then runs in one worker, the window
-// hides its Workers box, and share() and combine() are never called.
+// hides its Workers box, and share() and combine() are never called (they must still compile).
 constexpr bool Splittable = true;
 TaskInput share(const TaskInput &input, int index, int count); // the part of worker `index`
 TaskResult combine(const QList<TaskResult> &results); // the results of all parts, in order
