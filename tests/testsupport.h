@@ -104,11 +104,13 @@ inline int workersAsked(QWidget *window)
 }
 
 // Makes `window` start the test worker (or `program`, which runs the test worker's machinery) with
-// empty inputs, one per worker that it asks for.
-inline void useTestWorker(QWidget *window, const QString &program = QStringLiteral(TEST_WORKER))
+// `input` (empty unless told) for each worker that it asks for.
+inline void useTestWorker(QWidget *window, const QString &program = QStringLiteral(TEST_WORKER),
+                          const QByteArray &input = {})
 {
-    waiterOf(window)->setWorkerProgram(
-            program, [window](int) { return bytesJob(QList<QByteArray>(workersAsked(window))); });
+    waiterOf(window)->setWorkerProgram(program, [window, input](int) {
+        return bytesJob(QList<QByteArray>(workersAsked(window), input));
+    });
 }
 
 // A shown window whose workers are the test worker, or `program`: a copy of it, or the app itself

@@ -604,9 +604,7 @@ void tst_Faults::workerCommandLineHoldsNoTaskData()
     ScopedEnv millis("TESTWORKER_MILLIS", "600000"); // it runs until Cancel
     auto window = newWindow(program);
     const QByteArray input = marker.repeated((1 << 20) / marker.size());
-    waiterOf(window.get())->setWorkerProgram(program, [input, w = window.get()](int) {
-        return bytesJob(QList<QByteArray>(workersAsked(w), input));
-    });
+    useTestWorker(window.get(), program, input);
     setWorkers(window.get(), 2);
     click(window.get(), "startButton");
     QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 2, TaskTimeout);

@@ -1056,10 +1056,7 @@ void tst_Hostile::inputFileDamagedOrReplacedIsRefused()
 
     const QByteArray part(4096, 'i');
     auto window = newWindow();
-    waiterOf(window.get())
-            ->setWorkerProgram(QStringLiteral(TEST_WORKER), [part, w = window.get()](int) {
-                return bytesJob(QList<QByteArray>(workersAsked(w), part));
-            });
+    useTestWorker(window.get(), QStringLiteral(TEST_WORKER), part);
     WaiterLog log(waiterOf(window.get()));
     {
         ScopedEnv slow("TESTWORKER_START_DELAY_MILLIS", "2000");
