@@ -733,13 +733,17 @@ Waiter::~Waiter()
 
 bool Waiter::start(std::unique_ptr<Job> job)
 {
-    if (isRunning())
+    if (m_busy)
         return false; // one task at a time
     // finished(), on which the window enables Start, comes moments before the thread ends.
     wait();
+    m_busy = true;
     m_job = m_makeJob ? m_makeJob(job->workerCount()) : std::move(job);
     QThread::start();
-    return isRunning() || isFinished(); // false: no thread could be made
+    if (isRunning() || isFinished())
+        return true;
+    m_busy = false; // no thread could be made
+    return false;
 }
 
 void Waiter::cancel()
@@ -777,6 +781,7 @@ void Waiter::run()
     finish(error);
     m_processes.clear(); // the pages of big files, which the kernel takes a while to free, go here
     m_job.reset(); // a big input or result is freed here, never in the GUI thread
+    m_busy = false;
 }
 
 QString Waiter::runIn(const QString &folder, QFileSystemWatcher *watcher)

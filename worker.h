@@ -14,6 +14,7 @@
 #include <QThread>
 #include <QVariant>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <tuple>
@@ -204,6 +205,7 @@ private:
     QString m_program;
     JobMaker m_makeJob;
     QString m_keepFolder;
+    std::atomic<bool> m_busy {false}; // from start() to the end of run()
     QSemaphore m_handled; // released once the GUI thread has handled succeeded()
     // One task's state, touched by run() on the waiter thread only (m_job is set by start()).
     std::unique_ptr<Job> m_job;
