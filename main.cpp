@@ -8,6 +8,8 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 
 #ifdef Q_OS_WIN
@@ -31,59 +33,34 @@ void useParentConsole()
 #endif
 }
 
-// The window, unless a worker, --help or --version is asked for: those need no display.
-bool wantsWindow(const QStringList &arguments)
-{
-    for (const char *console : {"--worker", "-h", "-?", "--help", "--help-all", "-v", "--version"})
-        if (arguments.contains(QLatin1String(console)))
-            return false;
-    return true;
-}
-
-// Qt's own options (-style, -platform...) are known to QApplication only, which takes them out of
-// the arguments. Without them, a wrong command line is told before there is one: with no display.
-bool hasQtOptions(const QStringList &arguments)
-{
-    for (const QString &argument : arguments.mid(1))
-        if (argument.startsWith(u'-') && !argument.startsWith(QLatin1String("--")))
-            return true;
-    return false;
-}
-
-QString commandLineError(const QCommandLineParser &parser, bool window)
-{
-    if (!parser.positionalArguments().isEmpty())
-        return QCoreApplication::translate("main", "unexpected argument '%1'")
-                .arg(parser.positionalArguments().constFirst());
-    for (const QString &name : parser.optionNames()) { // the window takes --keep-input only
-        if (window != (name == QLatin1String("keep-input")))
-            return QCoreApplication::translate("main",
-                                               window ? "--%1 only works with --worker"
-                                                      : "--%1 only works without --worker")
-                    .arg(name);
-    }
-    return {};
-}
-
 void addOptions(QCommandLineParser *parser)
 {
     parser->setApplicationDescription(QCoreApplication::translate(
             "main", "Runs a long task in copies of itself, so that its window never freezes."));
     parser->addHelpOption();
     parser->addVersionOption();
+    parser->addOption(
+            {QStringLiteral("worker"),
+             QCoreApplication::translate("main", "Run the task here, without a window.")});
+    parser->addOption({QStringLiteral("input"),
+                       QCoreApplication::translate("main", "With --worker: the app's input file."),
+                       QStringLiteral("file")});
     Task::addOptions(*parser);
-    Worker::addOptions(*parser);
-    parser->addOption({QStringLiteral("keep-input"),
-                       QCoreApplication::translate("main",
-                                                   "Copy the input of a worker that fails into "
-                                                   "<folder>; the log says how to replay it."),
-                       QStringLiteral("folder")});
 }
 
-int usageError(const QString &error)
+QString commandLineError(const QCommandLineParser &parser, bool worker)
 {
-    QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
-    return Worker::ExitUsage;
+    if (!parser.positionalArguments().isEmpty())
+        return QCoreApplication::translate("main", "unexpected argument '%1'")
+                .arg(parser.positionalArguments().constFirst());
+    if (worker && parser.isSet(QStringLiteral("input"))
+        && !parser.value(QStringLiteral("input")).endsWith(QLatin1String(".input")))
+        return QCoreApplication::translate("main",
+                                           "--input takes a file <number>.input that the app made");
+    if (!worker && !parser.optionNames().isEmpty())
+        return QCoreApplication::translate("main", "--%1 only works with --worker")
+                .arg(parser.optionNames().constFirst());
+    return {};
 }
 } // namespace
 
@@ -91,36 +68,32 @@ int main(int argc, char *argv[])
 {
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
     QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
+    // A worker needs no display; the window takes Qt's own options (-style, -platform...).
+    const bool worker = std::any_of(argv, argv + argc, [](const char *argument) {
+        return !std::strcmp(argument, "--worker");
+    });
+    useParentConsole();
+    const std::unique_ptr<QCoreApplication> app(worker ? new QCoreApplication(argc, argv)
+                                                       : new QApplication(argc, argv));
     QCommandLineParser parser;
     addOptions(&parser);
-    QStringList arguments;
-    for (int index = 0; index < argc; ++index)
-        arguments << QString::fromLocal8Bit(argv[index]);
-    const bool window = wantsWindow(arguments);
-    if (window && !hasQtOptions(arguments)) {
-        if (!parser.parse(arguments))
-            return usageError(parser.errorText());
-        if (const QString error = commandLineError(parser, window); !error.isEmpty())
-            return usageError(error);
+    parser.process(*app); // --help, --version and an unknown option end here
+    if (const QString error = commandLineError(parser, worker); !error.isEmpty()) {
+        QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
+        return Worker::ExitUsage;
     }
-    if (!window)
-        useParentConsole();
-    const std::unique_ptr<QCoreApplication> app(window ? new QApplication(argc, argv)
-                                                       : new QCoreApplication(argc, argv));
-    parser.process(*app); // --help, --version and unknown options end here
-    if (const QString error = commandLineError(parser, window); !error.isEmpty())
-        return usageError(error);
-    if (window) {
-        MainWindow mainWindow;
-        mainWindow.waiter()->setKeepInputFolder(parser.value(QStringLiteral("keep-input")));
-        mainWindow.show();
+    if (!worker) {
+        MainWindow window;
+        window.show();
         return app->exec();
     }
-    // The worker reads its input, or the task's options, as part of its task: their errors end as
-    // its result.
-    Worker worker(parser,
-                  [&](const QByteArray &input, const Task::Progress &progress, QString *summary) {
-                      return TaskGlue::run(parser, input, progress, summary);
-                  });
-    return worker.exec();
+    QByteArray input; // `--worker` alone: the input that the task's options give
+    QString error;
+    if (!parser.isSet(QStringLiteral("input")))
+        input = TaskGlue::inputFromOptions(parser, &error);
+    if (!error.isEmpty()) {
+        QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
+        return Worker::ExitFailed;
+    }
+    return Worker(parser.value(QStringLiteral("input")), input, TaskGlue::work).exec();
 }

@@ -26,10 +26,8 @@ Widget *named(Widget *widget, const char *objectName) // tests find widgets by o
     return widget;
 }
 
-// A label that shows data: plain text (never markup, whatever the data holds), selectable, and
-// read by screen readers as its current text, since it has no fixed accessible name. No text, of
-// any length, widens the window (a word longer than a line is cut) or makes it over four lines
-// taller.
+// A label that shows data: plain text (never markup, whatever the data holds), selectable, read
+// by screen readers as its text, and never wider than the window, however long the text.
 QLabel *newValueLabel(const char *objectName)
 {
     auto label = named(new QLabel, objectName);
@@ -37,16 +35,16 @@ QLabel *newValueLabel(const char *objectName)
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
     label->setMinimumWidth(1);
-    label->setMaximumHeight(label->fontMetrics().lineSpacing() * 4);
     return label;
 }
 } // namespace
 
 // ==== YOUR TASK: BEGIN ===========================================================================
 // The widgets that edit your TaskInput and show your TaskResult, and the headers only they need.
+// The window's own mnemonics are Alt+F, H, S, C, W, M and Q: give yours other letters.
 #include <climits>
 
-void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results)
+void MainWindow::createTaskWidgets(QFormLayout *inputs, QVBoxLayout *results)
 {
     const TaskInput defaults;
     auto trials = named(new QSpinBox, "trialsBox");
@@ -59,7 +57,8 @@ void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results)
     inputs->addRow(tr("&Trials:"), trials);
     inputs->addRow(tr("S&eed:"), seed);
     auto result = newValueLabel("resultLabel");
-    results->addRow(tr("Result:"), result);
+    result->setAlignment(Qt::AlignTop);
+    results->addWidget(result);
 
     m_taskInput = [=] {
         TaskInput input;
@@ -67,8 +66,11 @@ void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results)
         input.seed = quint32(seed->value());
         return input;
     };
-    m_showTaskResult = [=](const TaskResult *shown) {
-        result->setText(shown ? Task::describe(*shown) : QString());
+    m_showTaskResult = [=](const TaskResult *shown, double seconds) {
+        result->setText(
+                shown ? tr("%1, in %2 s")
+                                .arg(Task::describe(*shown), QLocale().toString(seconds, 'f', 2))
+                      : QString());
     };
 }
 // ==== YOUR TASK: END =============================================================================
@@ -76,29 +78,33 @@ void MainWindow::createTaskWidgets(QFormLayout *inputs, QFormLayout *results)
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
 {
     setCentralWidget(createWidgets());
-    statusBar()->addWidget(m_statusLabel, 1);
     createActions();
+    statusBar()->addWidget(m_statusLabel = newValueLabel("statusLabel"), 1);
 
     connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
     connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);
-    connect(&m_waiter, &Waiter::workersStarted, this, &MainWindow::showStarted);
+    connect(&m_waiter, &Waiter::workersStarted, this, [this](const QList<qint64> &pids) {
+        QStringList texts;
+        for (qint64 pid : pids)
+            texts << QString::number(pid);
+        showStatus(tr("Running in %n worker(s), pid %1...", nullptr, int(pids.size()))
+                           .arg(texts.join(QLatin1String(", "))));
+    });
     connect(&m_waiter, &Waiter::progressChanged, this,
             [this](qint64 done, qint64 total, const QString &text) {
-                m_progressBar->setValue(int(double(done) / double(total) * ProgressSteps));
+                m_progressBar->setValue(
+                        total > 0 ? int(double(done) / double(total) * ProgressSteps) : 0);
                 m_progressLabel->setText(text);
             });
     connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResult);
-    connect(&m_waiter, &Waiter::failed, this, [this](const QString &message) {
-        m_statusLabel->setText(message);
-        m_statusLabel->setToolTip(message);
-    });
-    connect(&m_waiter, &Waiter::cancelled, this,
-            [this] { m_statusLabel->setText(tr("Cancelled.")); });
+    connect(&m_waiter, &Waiter::failed, this, &MainWindow::showStatus);
+    connect(&m_waiter, &Waiter::cancelled, this, [this] { showStatus(tr("Cancelled.")); });
     // Start comes back only once the waiter thread has ended: a click can never find it busy.
     connect(&m_waiter, &QThread::finished, this, [this] { setRunning(false); });
 
     setWindowTitle(QCoreApplication::applicationName());
-    m_statusLabel->setText(tr("Ready."));
+    resize(560, 380);
+    showStatus(tr("Ready."));
     setRunning(false);
 }
 
@@ -107,22 +113,16 @@ QWidget *MainWindow::createWidgets()
     m_inputArea = new QWidget;
     auto inputs = new QFormLayout(m_inputArea);
     inputs->setContentsMargins({});
-    auto results = new QFormLayout;
+    auto results = new QVBoxLayout;
     createTaskWidgets(inputs, results);
-    m_workersBox = named(new QSpinBox(m_inputArea), "workersBox");
+    m_workersBox = named(new QSpinBox, "workersBox");
     m_workersBox->setRange(1, qMax(1, QThread::idealThreadCount()));
-    m_workersBox->setVisible(Task::Splittable); // hidden, it gives 1
-    if (Task::Splittable)
-        inputs->addRow(tr("&Workers:"), m_workersBox);
+    m_workersBox->setToolTip(tr("How many processes share the task"));
+    inputs->addRow(tr("&Workers:"), m_workersBox);
     m_progressBar = named(new QProgressBar, "progressBar");
     m_progressBar->setRange(0, ProgressSteps);
     m_progressBar->setAccessibleName(tr("Progress")); // its value is read with it
     m_progressLabel = newValueLabel("progressLabel");
-    results->addRow(tr("Time:"), m_timeLabel = newValueLabel("timeLabel"));
-    results->addRow(tr("Worker pids:"), m_pidsLabel = newValueLabel("pidsLabel"));
-    m_statusLabel = newValueLabel("statusLabel");
-    // Three lines always, so that a message never resizes the window; its tooltip holds it all.
-    m_statusLabel->setFixedHeight(m_statusLabel->fontMetrics().lineSpacing() * 3);
     auto taskButtons = new QHBoxLayout;
     taskButtons->addWidget(m_startButton = named(new QPushButton(tr("&Start")), "startButton"));
     taskButtons->addWidget(m_cancelButton = named(new QPushButton(tr("&Cancel")), "cancelButton"));
@@ -134,8 +134,7 @@ QWidget *MainWindow::createWidgets()
     layout->addLayout(taskButtons);
     layout->addWidget(m_progressBar);
     layout->addWidget(m_progressLabel);
-    layout->addLayout(results);
-    layout->addStretch();
+    layout->addLayout(results, 1); // the task's result grows with the window
     layout->addLayout(createBottomRow());
     return central;
 }
@@ -145,7 +144,6 @@ QLayout *MainWindow::createBottomRow()
 {
     auto clickButton = named(new QPushButton(tr("Click &me")), "clickButton");
     auto clicksLabel = newValueLabel("clicksLabel");
-    clicksLabel->setWordWrap(false); // short, and beside a stretch that would squeeze it
     clicksLabel->setText(tr("Clicks: %1").arg(0));
     connect(clickButton, &QPushButton::clicked, clicksLabel, [clicksLabel, clicks = 0]() mutable {
         clicksLabel->setText(tr("Clicks: %1").arg(++clicks));
@@ -154,8 +152,7 @@ QLayout *MainWindow::createBottomRow()
     connect(quitButton, &QPushButton::clicked, this, &QWidget::close);
     auto row = new QHBoxLayout;
     row->addWidget(clickButton);
-    row->addWidget(clicksLabel);
-    row->addStretch();
+    row->addWidget(clicksLabel, 1);
     row->addWidget(quitButton);
     return row;
 }
@@ -179,35 +176,18 @@ void MainWindow::createActions()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    m_waiter.cancel(); // the workers end now; the destructor waits for the waiter thread
+    m_waiter.cancel(); // the workers end now; the waiter's destructor waits for them
     QMainWindow::closeEvent(event);
 }
 
 void MainWindow::start()
 {
     setRunning(true);
-    m_showTaskResult(nullptr);
+    m_showTaskResult(nullptr, 0);
     m_progressBar->setValue(0);
     m_progressLabel->clear();
-    m_timeLabel->clear();
-    m_pidsLabel->clear();
-    m_statusLabel->setText(tr("Starting..."));
-    m_statusLabel->setToolTip({});
-    if (!m_waiter.start(TaskGlue::newJob(m_taskInput(), m_workersBox->value()))) {
-        m_statusLabel->setText(tr("Cannot start a thread to wait for the workers."));
-        setRunning(false);
-    }
-}
-
-void MainWindow::showStarted(const QList<qint64> &pids)
-{
-    QStringList texts;
-    for (qint64 pid : pids)
-        texts << QString::number(pid);
-    m_pidsLabel->setText(texts.join(QLatin1String(", ")));
-    m_statusLabel->setText(pids.size() == 1
-                                   ? tr("Running in 1 worker process...")
-                                   : tr("Running in %1 worker processes...").arg(pids.size()));
+    showStatus(tr("Starting..."));
+    m_waiter.start(TaskGlue::newJob(m_taskInput()), m_workersBox->value());
 }
 
 // The result comes decoded and combined: the GUI thread only shows it. (A test's worker program
@@ -215,9 +195,16 @@ void MainWindow::showStarted(const QList<qint64> &pids)
 void MainWindow::showResult(const QVariant &result, double seconds)
 {
     if (result.metaType() == QMetaType::fromType<TaskResult>())
-        m_showTaskResult(static_cast<const TaskResult *>(result.constData()));
-    m_timeLabel->setText(tr("%1 s").arg(QLocale().toString(seconds, 'f', 3)));
-    m_statusLabel->setText(tr("Done."));
+        m_showTaskResult(static_cast<const TaskResult *>(result.constData()), seconds);
+    m_progressBar->setValue(ProgressSteps);
+    showStatus(tr("Done in %1 s.").arg(QLocale().toString(seconds, 'f', 3)));
+    m_waiter.resultShown();
+}
+
+void MainWindow::showStatus(const QString &message)
+{
+    m_statusLabel->setText(message);
+    m_statusLabel->setToolTip(message);
 }
 
 void MainWindow::setRunning(bool running)

@@ -16,6 +16,7 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QVBoxLayout;
 QT_END_NAMESPACE
 
 class MainWindow : public QMainWindow
@@ -30,28 +31,26 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
-    void createTaskWidgets(QFormLayout *inputs, QFormLayout *results); // your task's part
+    void createTaskWidgets(QFormLayout *inputs, QVBoxLayout *results); // your task's part
     QWidget *createWidgets();
     QLayout *createBottomRow();
     void createActions();
     void start();
-    void showStarted(const QList<qint64> &pids);
     void showResult(const QVariant &result, double seconds);
+    void showStatus(const QString &message);
     void setRunning(bool running);
 
     Waiter m_waiter;
-    // Made by createTaskWidgets(): the input that the task's widgets hold, and what shows a result
-    // in them (or clears them, given nullptr).
+    // Set by createTaskWidgets(): what reads a TaskInput from the task's widgets, and what shows a
+    // TaskResult in them and the seconds it took (or clears them, given nullptr).
     std::function<TaskInput()> m_taskInput;
-    std::function<void(const TaskResult *result)> m_showTaskResult;
+    std::function<void(const TaskResult *result, double seconds)> m_showTaskResult;
     QWidget *m_inputArea = nullptr; // the task's input widgets and the Workers box
     QSpinBox *m_workersBox = nullptr;
     QPushButton *m_startButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QProgressBar *m_progressBar = nullptr;
     QLabel *m_progressLabel = nullptr;
-    QLabel *m_timeLabel = nullptr;
-    QLabel *m_pidsLabel = nullptr;
     QLabel *m_statusLabel = nullptr;
 };
 

@@ -4,17 +4,12 @@
 #ifndef WORKER_H
 #define WORKER_H
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QFileInfo>
-#include <QLockFile>
 #include <QMutex>
-#include <QSemaphore>
 #include <QThread>
 #include <QVariant>
+#include <QWaitCondition>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <tuple>
@@ -23,9 +18,13 @@
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 class QDataStream;
-class QDir;
-class QFileSystemWatcher;
+class QLockFile;
+class QTemporaryDir;
 QT_END_NAMESPACE
+
+// What a task calls to tell how far it is, as often as it likes: it only stores the values.
+// `text` ("pass 2 of 3: sorting") may be empty.
+using Progress = std::function<void(qint64 done, qint64 total, const QString &text)>;
 
 // ==== YOUR TASK: BEGIN ===========================================================================
 // This section, its twin in worker.cpp and createTaskWidgets() in mainwindow.cpp, marked the same
@@ -45,133 +44,113 @@ struct TaskResult
     quint64 trials = 0;
 };
 
-// Input and result travel through QDataStream in files (any type, any size), read in the waiter
-// thread, never in the GUI thread.
+// Input and result travel between processes in files, through these operators.
 QDataStream &operator<<(QDataStream &out, const TaskInput &input);
 QDataStream &operator>>(QDataStream &in, TaskInput &input);
 QDataStream &operator<<(QDataStream &out, const TaskResult &result);
 QDataStream &operator>>(QDataStream &in, TaskResult &result);
 
 namespace Task {
-// A convenience for a terminal: `--worker` without `--input` runs the input these options give.
+// For a terminal: `--worker` runs the input that these options give.
 void addOptions(QCommandLineParser &parser);
 bool readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error);
 
-// A task that cannot be split sets Splittable to false: it then runs in one worker, the window
-// hides its Workers box, and share() and combine() are never called (they must still compile).
-constexpr bool Splittable = true;
-TaskInput share(const TaskInput &input, int index, int count); // the part of worker `index`
-TaskResult combine(const QList<TaskResult> &results); // the results of all parts, in order
+// The input in at most `count` parts, one per worker (a task that cannot be split returns
+// {input}), and the parts' results in one, in the same order. Called once a task, off the GUI
+// thread, even for one worker.
+QList<TaskInput> split(const TaskInput &input, int count);
+TaskResult combine(const QList<TaskResult> &results);
 
-// The work, on a thread of a worker process; it may throw. progress() only stores its values:
-// call it as often as you like; `text` ("pass 2 of 3: sorting") may be empty.
-using Progress = std::function<void(qint64 done, qint64 total, const QString &text)>;
+// The work, on a thread of a worker process. It may throw: the message ends the task.
 TaskResult run(const TaskInput &input, const Progress &progress);
-
 QString describe(const TaskResult &result); // one line, for a terminal and the log
 } // namespace Task
 // ==== YOUR TASK: END =============================================================================
 
-// What the waiter asks of a task, on its thread, blind to the task's types. What a function
-// throws becomes the status message.
+// What the waiter asks of a task, on its own thread, blind to the task's types. What a function
+// throws ends the task with its message.
 class Job
 {
 public:
     virtual ~Job() = default;
-    virtual int workerCount() const = 0;
-    virtual QByteArray input(int index) = 0; // worker `index`'s part of the input, serialized
-    virtual void readResult(int index, const QByteArray &result) = 0; // decoded and kept
-    virtual QVariant result() = 0; // the kept results, combined
+    virtual int split(int count) = 0; // into at most `count` parts: returns how many
+    virtual void writeInput(int part, QDataStream &out) = 0; // then forgets the part
+    virtual void readResult(int part, QDataStream &in) = 0;
+    virtual QVariant result() = 0; // the parts' results, combined
 };
 
-namespace TaskGlue { // between the task and the machinery
-std::unique_ptr<Job> newJob(const TaskInput &input, int workers); // the window's job
-// A worker's work: its input from `input` (serialized), or from the options if that is empty.
-QByteArray run(const QCommandLineParser &parser, const QByteArray &input,
-               const Task::Progress &progress, QString *summary); // may throw
+namespace TaskGlue { // between the task's types and the machinery
+std::unique_ptr<Job> newJob(const TaskInput &input);
+QByteArray inputFromOptions(const QCommandLineParser &parser, QString *error);
+QString work(QDataStream &in, QDataStream &out, const Progress &progress); // may throw
 } // namespace TaskGlue
 
-// The files between the app and a worker, input and result alike: a header, then an error or the
-// data. The reader trusts nothing in it: a truncated, corrupt or foreign file is one clear error.
+// The start of every file between the app and a worker: a file that lacks it, or carries another
+// task's token, is refused before any of its data is read.
 namespace DataFile {
-constexpr quint32 Magic = 0x4C545232; // "LTR2"
-constexpr quint16 FormatVersion = 4;
-constexpr int StreamVersion = 20; // QDataStream::Qt_6_0, pinned: old and new Qt agree
-
-struct Contents
-{
-    QByteArray token; // the waiter's word for one worker: a file without it is not ours
-    QString error; // empty when the task succeeded
-    QByteArray data;
-};
-bool write(QIODevice *device, const Contents &contents);
-bool read(QIODevice *device, const QByteArray &token, Contents *contents, QString *error);
+void writeHeader(QDataStream &out, const QByteArray &token);
+QString readHeader(QDataStream &in, QByteArray *token); // why it is refused, or empty
+// A worker's result file: the header, then the task's error or its result, which `decode` reads.
+QString readResult(QIODevice *file, const QByteArray &token,
+                   const std::function<void(QDataStream &)> &decode);
 } // namespace DataFile
 
-// The worker process (`--worker`). Its main thread holds its lock, writes progress and watches
-// the app's lock while the job runs on a thread of its own: the process stops the moment the app
-// is gone, even if the job never checks a flag.
+// The worker process (`--worker`). The work runs on a thread of its own while the main thread
+// writes progress and watches the app: the process ends the moment the app cancels or is gone,
+// even if the work never checks a flag.
 class Worker : public QObject
 {
     Q_OBJECT
 
 public:
-    // The work: its result from its input, and a line that sums the result up for a terminal.
-    using Job = std::function<QByteArray(const QByteArray &input, const Task::Progress &progress,
-                                         QString *summary)>;
-    enum ExitCode { ExitOk, ExitUsage, ExitTaskFailed, ExitHostGone, ExitIoError };
+    // Reads its input from `in`, writes its result to `out`, returns a line for the terminal.
+    using Work = std::function<QString(QDataStream &in, QDataStream &out, const Progress &)>;
+    enum ExitCode { ExitOk, ExitUsage, ExitFailed, ExitCancelled };
 
-    static void addOptions(QCommandLineParser &parser); // --worker, --input, --result, --token
-    Worker(const QCommandLineParser &parser, Job job);
+    // `inputFile` is the app's file "<folder>/<n>.input", or "" for `terminalInput`.
+    Worker(const QString &inputFile, const QByteArray &terminalInput, Work work);
+    ~Worker() override;
     int exec();
 
 private:
-    void work();
-    bool readInput(QByteArray *input);
-    bool openResultFile();
+    void work(QIODevice *input, QIODevice *result);
     void tick();
-    void printProgress(bool last = false);
-    void finish();
-    [[noreturn]] void stopNow(const char *why, bool appDied = false);
+    void finish(QIODevice *result);
 
-    QString m_inputFile; // the app's file for the input; empty: the task's options give it
-    QString m_resultFile; // the app's file for the result; empty: print the result only
-    QByteArray m_token; // the waiter's word for this worker, in its input and its result
-    Job m_job;
-    QString m_hostLock; // held by the app while it wants the result
-    QByteArray m_hostWords; // what its lock file said of the app: its pid and its name
-    std::unique_ptr<QLockFile> m_lock; // held while the result is not written
-    QFile m_result; // holds progress records until the result replaces them
-    QMutex m_progressMutex; // guards the job's progress: m_done, m_total and m_text
+    QString m_files; // the app's folder and this worker's number: "<folder>/2"
+    QByteArray m_terminalInput;
+    Work m_work;
+    std::unique_ptr<QLockFile> m_lock; // held while this worker lives
+    QMutex m_mutex; // guards the progress the work stores
     qint64 m_done = 0;
     qint64 m_total = 0;
     QString m_text;
-    QElapsedTimer m_printed; // when progress was last printed on stderr
-    // Written by the job's thread before it ends:
-    ExitCode m_exitCode = ExitTaskFailed;
-    DataFile::Contents m_contents;
+    qint64 m_shownDone = -1; // as last written or printed
+    QElapsedTimer m_printed;
+    // Set by the work's thread before it ends:
+    qint64 m_statePosition = 0; // where the result file says whether the result is there
     QString m_summary;
+    QString m_error;
 };
 
-// The waiter: a thread that starts the workers as detached copies of this program, waits for them
+// The waiter: a thread that starts the workers as detached copies of this program, watches them
 // and reads their results. Its signals reach the window queued; start() and cancel() never block.
 class Waiter : public QThread
 {
     Q_OBJECT
 
 public:
-    using JobMaker = std::function<std::unique_ptr<Job>(int workers)>;
+    using JobMaker = std::function<std::unique_ptr<Job>()>;
 
     explicit Waiter(QObject *parent = nullptr);
-    ~Waiter() override;
+    ~Waiter() override; // cancels, and waits for the workers' end
 
-    bool start(std::unique_ptr<Job> job);
+    void start(std::unique_ptr<Job> job, int workers);
     void cancel();
-    // Workers run this program unless told otherwise; another program comes with its own way of
-    // making jobs, which then replace the ones start() is given.
+    void resultShown(); // the window calls it once it has shown a result
+    // Workers run this program unless told otherwise; another program (a test's) comes with its
+    // own jobs, which replace the ones start() is given.
     void setWorkerProgram(const QString &program, const JobMaker &makeJob = {});
-    // Where a failed worker's input is copied.
-    void setKeepInputFolder(const QString &folder) { m_keepFolder = folder; }
 
 signals:
     void workersStarted(const QList<qint64> &pids);
@@ -184,34 +163,43 @@ protected:
     void run() override;
 
 private:
-    struct Process;
+    enum State { Starting, Running, Ended };
+    struct Process
+    {
+        QString files; // "<folder>/<number>", the stem of its files
+        qint64 pid = 0;
+        State state = Starting;
+        QElapsedTimer clock; // since its start
+        qint64 done = 0, total = 0;
+        QString text;
+    };
 
-    QString runIn(const QString &folder, QFileSystemWatcher *watcher);
-    void removeDeadTaskFolders(uint owner, QFileSystemWatcher *watcher);
-    bool removeDeadTaskFolder(const QDir &folder, uint owner, QFileSystemWatcher *watcher);
-    bool endHeldWorkers(const QFileInfoList &files, QFileSystemWatcher *watcher);
-    QString startWorker(const QString &folder, int index);
-    QString writeInput(Process &process, int index);
-    bool loopUntil(QFileSystemWatcher *watcher, const std::function<bool()> &done,
-                   QDeadlineTimer deadline = QDeadlineTimer::Forever);
-    void update(Process *process);
-    bool checkWorkers(QString *error);
-    QString collect(Process *process, int index);
+    QString runIn(const QString &folder, QVariant *result);
+    QString startWorkers(const QString &folder);
+    QString startWorker(int part);
+    QString watch();
+    bool update(Process *process);
+    QString collect(int part);
     void reportProgress();
-    void stopWorkers(QFileSystemWatcher *watcher);
-    void keepInput(const Process &process);
-    void finish(QString error);
+    void stopWorkers();
+    bool removeFolder(QTemporaryDir *folder);
+    void emitResult(const QVariant &result, double seconds);
+    void sleep(int ms);
+    void wake();
+    void removeAbandonedFolders(const QLockFile &host);
 
     QString m_program;
     JobMaker m_makeJob;
-    QString m_keepFolder;
-    std::atomic<bool> m_busy {false}; // from start() to the end of run()
-    QSemaphore m_handled; // released once the GUI thread has handled succeeded()
-    // One task's state, touched by run() on the waiter thread only (m_job is set by start()).
+    QMutex m_mutex; // guards the two flags that wake run() early
+    QWaitCondition m_wake;
+    bool m_woken = false; // by cancel()
+    bool m_shown = false; // by resultShown()
+    // One task's state: set by start(), then run()'s alone.
     std::unique_ptr<Job> m_job;
-    std::vector<std::unique_ptr<Process>> m_processes;
-    QElapsedTimer m_clock;
-    std::tuple<qint64, qint64, QString> m_lastProgress; // as last sent: done, total, text
+    int m_workers = 1;
+    QByteArray m_token;
+    std::vector<Process> m_processes;
+    std::tuple<qint64, qint64, QString> m_lastProgress; // as last sent
 };
 
 #endif // WORKER_H

@@ -4,31 +4,34 @@
 #ifndef TESTSUPPORT_H
 #define TESTSUPPORT_H
 
-// What the tests share: driving the real window as a user does (its widgets found by object name,
-// real clicks), picking the job of the test worker program (tests/testworker), and looking at
-// what a task leaves behind. Nothing here knows what the task computes: results compare by their
-// QDataStream bytes.
+// What the tests share: the real window driven as a user drives it (widgets found by object name,
+// real clicks), the test worker program and its job (testjob.h), a temp folder of each test
+// program's own, and a look at processes. Nothing here knows what the task computes.
 
 #include "mainwindow.h"
-#include "worker.h"
+#include "testjob.h"
 
-#include <QDataStream>
 #include <QDir>
-#include <QFile>
 #include <QLabel>
+#include <QProcessEnvironment>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
 
-// Generous: the tests also run under ASan and TSan, on a machine shared with other builds.
-constexpr int TaskTimeout = 60000;
-constexpr int SettleTimeout = 30000;
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+#else
+#include <QFile>
 
-// ---- The window, driven as a user drives it
-// ------------------------------------------------------
+#include <signal.h>
+#endif
+
+// Generous: the tests also run under sanitizers and Wine, on a machine busy with other builds.
+constexpr int TaskTimeout = 60000;
 
 template<typename T>
 T *widget(QWidget *window, const char *name)
@@ -39,14 +42,9 @@ T *widget(QWidget *window, const char *name)
     return child;
 }
 
-inline QString text(QWidget *window, const char *label)
-{
-    return widget<QLabel>(window, label)->text();
-}
-
 inline QString status(QWidget *window)
 {
-    return text(window, "statusLabel");
+    return widget<QLabel>(window, "statusLabel")->text();
 }
 
 inline void click(QWidget *window, const char *button)
@@ -59,179 +57,130 @@ inline bool isIdle(QWidget *window)
     return widget<QPushButton>(window, "startButton")->isEnabled();
 }
 
-inline Waiter *waiterOf(QWidget *window)
-{
-    return widget<Waiter>(window, "waiter");
-}
-
-inline QList<qint64> workerPids(QWidget *window)
-{
-    QList<qint64> pids;
-    const QStringList texts =
-            text(window, "pidsLabel").split(QLatin1String(", "), Qt::SkipEmptyParts);
-    for (const QString &pid : texts)
-        pids << pid.toLongLong();
-    return pids;
-}
-
-// The test worker's job: raw bytes both ways (worker i gets input i), nothing of the task. Its
-// result, as the window gets it, is the list of the workers' results.
-class BytesJob : public Job
-{
-public:
-    explicit BytesJob(const QList<QByteArray> &inputs) : m_inputs(inputs), m_results(inputs.size())
-    {}
-    int workerCount() const override { return int(m_inputs.size()); }
-    QByteArray input(int index) override { return m_inputs.at(index); }
-    void readResult(int index, const QByteArray &result) override { m_results[index] = result; }
-    QVariant result() override { return QVariant::fromValue(m_results); }
-
-private:
-    QList<QByteArray> m_inputs;
-    QList<QByteArray> m_results;
-};
-
-inline std::unique_ptr<Job> bytesJob(const QList<QByteArray> &inputs)
-{
-    return std::make_unique<BytesJob>(inputs);
-}
-
-// The workers that `window` asks for: its Workers box's value, which tests set even when the task
-// cannot be split (the box is then hidden, and the window's own job asks for one worker).
-inline int workersAsked(QWidget *window)
-{
-    return widget<QSpinBox>(window, "workersBox")->value();
-}
-
-// Makes `window` start the test worker (or `program`, which runs the test worker's machinery) with
-// `input` (empty unless told) for each worker that it asks for.
-inline void useTestWorker(QWidget *window, const QString &program = QStringLiteral(TEST_WORKER),
-                          const QByteArray &input = {})
-{
-    waiterOf(window)->setWorkerProgram(program, [window, input](int) {
-        return bytesJob(QList<QByteArray>(workersAsked(window), input));
-    });
-}
-
-// A shown window whose workers are the test worker, or `program`: a copy of it, or the app itself
-// (APP_PROGRAM), which runs its own task.
-inline std::unique_ptr<MainWindow> newWindow(const QString &program = QStringLiteral(TEST_WORKER))
+// A window whose workers are the test worker with a TestJob of `input`, shown and exposed.
+inline std::unique_ptr<MainWindow> newWindow(const QByteArray &input = "test input",
+                                             int workers = 1,
+                                             const QString &program = QStringLiteral(TEST_WORKER))
 {
     auto window = std::make_unique<MainWindow>();
-#ifdef APP_PROGRAM
-    if (program == QStringLiteral(APP_PROGRAM))
-        waiterOf(window.get())->setWorkerProgram(program);
-    else
-#endif
-        useTestWorker(window.get(), program);
+    window->waiter()->setWorkerProgram(program,
+                                       [input] { return std::make_unique<TestJob>(input); });
+    widget<QSpinBox>(window.get(), "workersBox")->setValue(workers);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
-        qWarning("the window was not exposed");
+        qFatal("the window was not exposed");
     return window;
 }
 
-// What the waiter reported, in order, as the window hears it: its signals come from the waiter
-// thread and reach this object queued, in the GUI thread. (A QSignalSpy would record them in the
-// waiter thread, racing with the test that reads it.)
-class WaiterLog : public QObject
+// The test worker's mode and settings for one test: set in this process, inherited by workers.
+class WorkerMode
 {
 public:
-    explicit WaiterLog(Waiter *waiter)
+    explicit WorkerMode(const QByteArray &mode,
+                        const QList<QPair<const char *, QByteArray>> &more = {})
     {
-        connect(waiter, &Waiter::workersStarted, this,
-                [this](const QList<qint64> &pids) { started << pids; });
-        connect(waiter, &Waiter::succeeded, this,
-                [this](const QVariant &result) { succeeded << result.value<QList<QByteArray>>(); });
-        connect(waiter, &Waiter::progressChanged, this,
-                [this](qint64, qint64, const QString &text) { progressTexts << text; });
-        connect(waiter, &Waiter::failed, this,
-                [this](const QString &message) { failed << message; });
-        connect(waiter, &Waiter::cancelled, this, [this] { ++cancelled; });
+        set("TESTWORKER_MODE", mode);
+        for (const auto &[name, value] : more)
+            set(name, value);
     }
-
-    void clear()
+    ~WorkerMode()
     {
-        started.clear();
-        succeeded.clear();
-        failed.clear();
-        progressTexts.clear();
-        cancelled = 0;
+        for (const QByteArray &name : std::as_const(m_names))
+            qunsetenv(name.constData());
     }
-
-    QList<QList<qint64>> started;
-    QList<QList<QByteArray>> succeeded;
-    QStringList failed;
-    QStringList progressTexts;
-    int cancelled = 0;
-};
-
-// ---- The test worker's job
-// ------------------------------------------------------------------------
-
-// Sets an environment variable for as long as it lives; workers inherit it when they start.
-class ScopedEnv
-{
-public:
-    ScopedEnv(const char *name, const QByteArray &value) : m_name(name), m_old(qgetenv(name))
-    {
-        m_had = qEnvironmentVariableIsSet(name);
-        qputenv(name, value);
-    }
-    ~ScopedEnv()
-    {
-        if (m_had)
-            qputenv(m_name, m_old);
-        else
-            qunsetenv(m_name);
-    }
-    ScopedEnv(const ScopedEnv &) = delete;
-    ScopedEnv &operator=(const ScopedEnv &) = delete;
 
 private:
-    const char *m_name;
-    QByteArray m_old;
-    bool m_had = false;
+    void set(const char *name, const QByteArray &value)
+    {
+        qputenv(name, value);
+        m_names << name;
+    }
+    QList<QByteArray> m_names;
 };
 
-// The bytes that the test worker's "ok" job returns: a default TaskResult, through QDataStream.
-inline QByteArray defaultResultBytes()
+// Each test program's own temp folder, which QDir::tempPath() and every worker then use: a test
+// sees all that a task leaves, and nothing of other programs'.
+class TempFolder
 {
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(DataFile::StreamVersion);
-    out << TaskResult();
-    return bytes;
-}
+public:
+    TempFolder()
+    {
+        if (!m_folder.isValid())
+            qFatal("cannot make a temp folder");
+#ifdef Q_OS_WIN
+        qputenv("TMP", QDir::toNativeSeparators(m_folder.path()).toLocal8Bit());
+        qputenv("TEMP", QDir::toNativeSeparators(m_folder.path()).toLocal8Bit());
+#else
+        qputenv("TMPDIR", m_folder.path().toLocal8Bit());
+#endif
+    }
+    QString path() const
+    {
+        return m_folder.path();
+    }
+    QStringList entries() const // what is in it, as "name" or "folder/name"
+    {
+        QStringList names;
+        const QFileInfoList infos = QDir(path()).entryInfoList(
+                QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
+        for (const QFileInfo &info : infos) {
+            names << info.fileName();
+            if (info.isDir() && !info.isSymLink())
+                for (const QString &name :
+                     QDir(info.filePath())
+                             .entryList(QDir::AllEntries | QDir::Hidden | QDir::System
+                                        | QDir::NoDotAndDotDot))
+                    names << info.fileName() + u'/' + name;
+        }
+        return names;
+    }
 
-// ---- What a task leaves behind (Linux: /proc) --------------------------------------------------
+private:
+    QTemporaryDir m_folder {QDir::tempPath() + QStringLiteral("/longtaskrunnin-tests-XXXXXX")};
+};
 
-// A worker process counts as gone when /proc has no live entry for it; a zombie, waiting for its
-// parent to reap it, is gone too. (Qt has no way to ask about a pid it did not start.)
+// Qt has no call that asks about, stops or kills a process by its pid.
 inline bool processExists(qint64 pid)
 {
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray line = stat.readAll();
-    const int end = line.lastIndexOf(')');
-    return end > 0 && line.size() > end + 2 && line.at(end + 2) != 'Z';
+#ifdef Q_OS_WIN
+    const HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, DWORD(pid));
+    const bool runs = process && WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
+    if (process)
+        CloseHandle(process);
+    return runs;
+#else
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid)); // a zombie has ended too
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray line = stat.readAll();
+        return line.mid(line.lastIndexOf(')') + 2, 1) != "Z";
+    }
+    return ::kill(pid_t(pid), 0) == 0;
+#endif
 }
 
 inline bool anyProcessExists(const QList<qint64> &pids)
 {
-    for (qint64 pid : pids) {
-        if (processExists(pid))
-            return true;
-    }
-    return false;
+    return std::any_of(pids.begin(), pids.end(), processExists);
 }
 
-// Everything in `folder`: the tests give the app a TMPDIR of its own, which must be empty again
-// after every task.
-inline QStringList filesIn(const QString &folder)
+inline void killProcess(qint64 pid)
 {
-    return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden
-                                  | QDir::System);
+#ifdef Q_OS_WIN
+    if (const HANDLE process = OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid))) {
+        TerminateProcess(process, 9);
+        CloseHandle(process);
+    }
+#else
+    ::kill(pid_t(pid), SIGKILL);
+#endif
+}
+
+// The pids of a task's workers, as the waiter tells them.
+inline QList<qint64> pidsOf(const QSignalSpy &workersStarted)
+{
+    return workersStarted.isEmpty()
+            ? QList<qint64>()
+            : workersStarted.constLast().constFirst().value<QList<qint64>>();
 }
 
 #endif // TESTSUPPORT_H

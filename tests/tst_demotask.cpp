@@ -1,50 +1,54 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// The demo task's own test: the one test that knows what the task computes (e). When you swap in
-// your task, replace this file with your task's test; no other test needs to change.
+// The demo task's own test, the one test that knows what the task computes (e): its split and
+// combine, its data through QDataStream, `--worker` in a terminal, and the real app end to end in
+// the window. When you swap in your task, replace this file with your task's test.
 
 #include "testsupport.h"
 
-#include <QAccessible>
-#include <QCommandLineParser>
 #include <QProcess>
-#include <QSpinBox>
-#include <QTemporaryDir>
-#include <QtTest>
+#include <QRegularExpression>
+#include <QSet>
 
 #include <cmath>
 
 namespace {
-TaskInput input(quint64 trials, quint32 seed = 1)
+struct Run
 {
-    TaskInput input;
-    input.trials = trials;
-    input.seed = seed;
-    return input;
+    int exitCode = -1; // -1: it crashed or never ended
+    QStringList out, err; // its lines
+};
+
+// The app as a user runs it in a terminal ("--worker --trials 7"), in the test's temp folder.
+Run runApp(const char *arguments)
+{
+    QProcess process;
+    process.setWorkingDirectory(QDir::tempPath());
+    process.start(QStringLiteral(APP_PROGRAM), QString::fromUtf8(arguments).split(u' '));
+    Run run;
+    if (process.waitForFinished(TaskTimeout) && process.exitStatus() == QProcess::NormalExit)
+        run.exitCode = process.exitCode();
+    const QRegularExpression newLines(QStringLiteral("[\r\n]+"));
+    run.out =
+            QString::fromUtf8(process.readAllStandardOutput()).split(newLines, Qt::SkipEmptyParts);
+    run.err = QString::fromUtf8(process.readAllStandardError()).split(newLines, Qt::SkipEmptyParts);
+    return run;
 }
 
-// What the window shows for `input` with `workers` workers, computed here in the test.
-TaskResult expectedResult(const TaskInput &input, int workers)
+// "e ≈ 2.718282 from 3,000,000 trials...": the estimate's digits ("2.718282") and the trials'
+// ("3000000"), whatever the locale groups them with.
+QString estimateIn(const QString &text)
 {
-    const auto ignore = [](qint64, qint64, const QString &) {};
-    if (workers == 1)
-        return Task::run(input, ignore);
-    QList<TaskResult> results;
-    for (int index = 0; index < workers; ++index)
-        results << Task::run(Task::share(input, index, workers), ignore);
-    return Task::combine(results);
+    return QRegularExpression(QStringLiteral("e ≈ (\\d+\\.\\d+)")).match(text).captured(1);
 }
 
-bool readArguments(const QStringList &arguments, TaskInput *input, QString *error)
+QString trialsIn(const QString &text)
 {
-    QCommandLineParser parser;
-    Task::addOptions(parser);
-    if (!parser.parse(QStringList {QStringLiteral("app")} + arguments)) {
-        *error = parser.errorText();
-        return false;
-    }
-    return Task::readOptions(parser, input, error);
+    return QRegularExpression(QStringLiteral(" from (.+) trials"))
+            .match(text)
+            .captured(1)
+            .remove(QRegularExpression(QStringLiteral("\\D")));
 }
 } // namespace
 
@@ -54,232 +58,175 @@ class tst_DemoTask : public QObject
 
 private slots:
     void initTestCase();
-    void runEstimatesE();
-    void runReportsProgress();
-    void sharesCoverEveryTrialWithTheirOwnSeeds();
+    void cleanup();
+    void splitSharesOutEveryTrialOnce_data();
+    void splitSharesOutEveryTrialOnce();
+    void splitIntoOneIsTheInputItself();
+    void combineIsTheMeanWeightedByTrials();
     void inputAndResultRoundTrip();
-    void badOptionsSayWhy_data();
-    void badOptionsSayWhy();
+    void workerPrintsOneSummaryLineInATerminal();
+    void workerRefusesWithOneLine_data();
+    void workerRefusesWithOneLine();
     void windowShowsTheEstimate_data();
     void windowShowsTheEstimate();
-    void workerPrintsTheEstimateInATerminal();
-    void workerRefusesBadInputWithItsReason();
-    void workerRunsAnInputFileLikeTheApp();
-    void workerCommandLineHoldsNoTaskData();
-    void aResultNotOfThisTaskIsNamed();
 
 private:
-    QTemporaryDir m_temp;
+    TempFolder m_temp; // the workers' folders go here, and must be gone after each task
 };
 
 void tst_DemoTask::initTestCase()
 {
-    QVERIFY(m_temp.isValid());
-    qputenv("TMPDIR", QFile::encodeName(m_temp.path()));
+    QCoreApplication::setApplicationName(QStringLiteral(APP_NAME)); // as the app's locks name it
 }
 
-void tst_DemoTask::runEstimatesE()
+void tst_DemoTask::cleanup()
 {
-    const TaskResult result =
-            Task::run(input(2'000'000, 7), [](qint64, qint64, const QString &) {});
-    QCOMPARE(result.trials, quint64(2'000'000));
-    QVERIFY2(std::abs(result.estimate - M_E) < 0.01, qPrintable(Task::describe(result)));
-    const TaskResult again = Task::run(input(2'000'000, 7), [](qint64, qint64, const QString &) {});
-    QCOMPARE(again.estimate, result.estimate); // the same seed, the same draws
+    QVERIFY2(m_temp.entries().isEmpty(), qPrintable(m_temp.entries().join(u' ')));
 }
 
-void tst_DemoTask::runReportsProgress()
+void tst_DemoTask::splitSharesOutEveryTrialOnce_data()
 {
-    qint64 last = 0;
-    int calls = 0;
-    Task::run(input(1'000'000), [&](qint64 done, qint64 total, const QString &) {
-        QCOMPARE(total, qint64(1'000'000));
-        QVERIFY(done > last && done <= total);
-        last = done;
-        ++calls;
-    });
-    QVERIFY2(calls >= 10, qPrintable(QString::number(calls)));
+    QTest::addColumn<qulonglong>("trials");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("parts");
+    QTest::newRow("3 of 1,000,003") << 1'000'003ULL << 3 << 3;
+    QTest::newRow("2 of 2") << 2ULL << 2 << 2;
+    QTest::newRow("8 of 3: one a trial") << 3ULL << 8 << 3;
+    QTest::newRow("64 of 1") << 1ULL << 64 << 1;
 }
 
-void tst_DemoTask::sharesCoverEveryTrialWithTheirOwnSeeds()
+void tst_DemoTask::splitSharesOutEveryTrialOnce()
 {
-    const TaskInput whole = input(1'000'003, 42);
-    quint64 trials = 0;
+    QFETCH(qulonglong, trials);
+    QFETCH(int, count);
+    QFETCH(int, parts);
+    const QList<TaskInput> split = Task::split(TaskInput {trials, 42}, count);
+    QCOMPARE(split.size(), parts);
+    quint64 sum = 0;
     QSet<quint32> seeds;
-    for (int index = 0; index < 3; ++index) {
-        const TaskInput part = Task::share(whole, index, 3);
-        trials += part.trials;
+    for (const TaskInput &part : split) {
+        QVERIFY(part.trials > 0);
+        sum += part.trials;
         seeds << part.seed;
     }
-    QCOMPARE(trials, whole.trials);
-    QCOMPARE(seeds.size(), 3);
-    const TaskResult combined = expectedResult(whole, 3);
-    QCOMPARE(combined.trials, whole.trials);
-    QVERIFY2(std::abs(combined.estimate - M_E) < 0.01, qPrintable(Task::describe(combined)));
+    QCOMPARE(sum, trials);
+    QCOMPARE(seeds.size(), parts); // each part draws numbers of its own
 }
 
-// The input and the result travel through QDataStream: what goes in comes out.
+// One worker gives the same estimate as `--worker` with the same options.
+void tst_DemoTask::splitIntoOneIsTheInputItself()
+{
+    const QList<TaskInput> split = Task::split(TaskInput {1'000'003, 42}, 1);
+    QCOMPARE(split.size(), 1);
+    QCOMPARE(split[0].trials, 1'000'003ULL);
+    QCOMPARE(split[0].seed, 42U);
+}
+
+void tst_DemoTask::combineIsTheMeanWeightedByTrials()
+{
+    const TaskResult combined = Task::combine({{2.0, 1}, {3.0, 3}});
+    QCOMPARE(combined.estimate, 2.75);
+    QCOMPARE(combined.trials, 4ULL);
+    const TaskResult none = Task::combine({});
+    QCOMPARE(none.estimate, 0.0);
+    QCOMPARE(none.trials, 0ULL);
+}
+
+// The input and the result travel in files: what goes in comes out, and nothing more.
 void tst_DemoTask::inputAndResultRoundTrip()
 {
-    const TaskInput original = input(12345, 4294967295u);
     QByteArray bytes;
     QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(DataFile::StreamVersion);
-    out << original << TaskResult {2.5, 77};
+    DataFile::writeHeader(out, "token");
+    out << TaskInput {12345, 4'294'967'295U} << TaskResult {2.718281828459045, 77};
     QDataStream in(bytes);
-    in.setVersion(DataFile::StreamVersion);
-    TaskInput read;
-    TaskResult result;
-    in >> read >> result;
+    QByteArray token;
+    QVERIFY(DataFile::readHeader(in, &token).isEmpty());
+    TaskInput readInput;
+    TaskResult readResult;
+    in >> readInput >> readResult;
     QCOMPARE(in.status(), QDataStream::Ok);
     QVERIFY(in.atEnd());
-    QCOMPARE(read.trials, original.trials);
-    QCOMPARE(read.seed, original.seed);
-    QCOMPARE(result.estimate, 2.5);
-    QCOMPARE(result.trials, quint64(77));
+    QCOMPARE(readInput.trials, 12345ULL);
+    QCOMPARE(readInput.seed, 4'294'967'295U);
+    QCOMPARE(readResult.estimate, 2.718281828459045);
+    QCOMPARE(readResult.trials, 77ULL);
 }
 
-void tst_DemoTask::badOptionsSayWhy_data()
+void tst_DemoTask::workerPrintsOneSummaryLineInATerminal()
 {
-    QTest::addColumn<QStringList>("arguments");
-    QTest::addColumn<QString>("error");
-    QTest::newRow("trials not a number")
-            << QStringList {QStringLiteral("--trials"), QStringLiteral("many")}
-            << QStringLiteral("--trials takes a whole number above 0, not 'many'");
-    QTest::newRow("no trials") << QStringList {QStringLiteral("--trials"), QStringLiteral("0")}
-                               << QStringLiteral("--trials takes a whole number above 0, not '0'");
-    QTest::newRow("seed too big")
-            << QStringList {QStringLiteral("--seed"), QStringLiteral("4294967296")}
-            << QStringLiteral("--seed takes a whole number up to 4294967295, not '4294967296'");
+    const Run run = runApp("--worker --trials 2000000 --seed 7");
+    QCOMPARE(run.exitCode, int(Worker::ExitOk));
+    QVERIFY2(run.out.size() == 1, qPrintable(run.out.join(u'\n')));
+    QVERIFY2(run.out[0].startsWith(QStringLiteral("e ≈ 2.7")), qPrintable(run.out[0]));
+    QCOMPARE(trialsIn(run.out[0]), QStringLiteral("2000000"));
+    const QRegularExpression progress(QStringLiteral("^" APP_NAME ": \\d+% "));
+    for (const QString &line : run.err) // progress only
+        QVERIFY2(progress.match(line).hasMatch(), qPrintable(line));
 }
 
-void tst_DemoTask::badOptionsSayWhy()
+void tst_DemoTask::workerRefusesWithOneLine_data()
 {
-    QFETCH(QStringList, arguments);
-    QFETCH(QString, error);
-    TaskInput read;
-    QString why;
-    QVERIFY(!readArguments(arguments, &read, &why));
-    QCOMPARE(why, error);
+    QTest::addColumn<QByteArray>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("names"); // what its line names
+
+    const auto row = [](const char *name, const char *arguments, int exitCode, const char *names) {
+        QTest::newRow(name) << QByteArray(arguments) << exitCode << QString::fromUtf8(names);
+    };
+    row("no trials", "--worker --trials 0", Worker::ExitFailed, "--trials");
+    row("trials not a number", "--worker --trials many", Worker::ExitFailed, "--trials");
+    row("seed too big", "--worker --seed 4294967296", Worker::ExitFailed, "--seed");
+    row("unknown option", "--worker --bogus", Worker::ExitUsage, "bogus");
+    row("unexpected argument", "--worker extra", Worker::ExitUsage, "extra");
+    row("missing input file", "--worker --input 1.input", Worker::ExitFailed, "");
+}
+
+void tst_DemoTask::workerRefusesWithOneLine()
+{
+    QFETCH(QByteArray, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QString, names);
+    const Run run = runApp(arguments.constData());
+    QCOMPARE(run.exitCode, exitCode);
+    QVERIFY2(run.out.isEmpty(), qPrintable(run.out.join(u'\n')));
+    QVERIFY2(run.err.size() == 1 && run.err[0].contains(names), qPrintable(run.err.join(u'\n')));
 }
 
 void tst_DemoTask::windowShowsTheEstimate_data()
 {
     QTest::addColumn<int>("workers");
-    QTest::newRow("1 worker") << 1;
+    QTest::newRow("1 worker, as in a terminal") << 1;
     QTest::newRow("2 workers") << 2;
 }
 
-// The real app binary as the worker, the input typed into the window's own fields.
+// The real app end to end: the window's own job, its workers the app binary.
 void tst_DemoTask::windowShowsTheEstimate()
 {
     QFETCH(int, workers);
-    auto window = newWindow(QStringLiteral(APP_PROGRAM));
-    widget<QSpinBox>(window.get(), "trialsBox")->setValue(2'000'000);
-    widget<QSpinBox>(window.get(), "seedBox")->setValue(7);
-    widget<QSpinBox>(window.get(), "workersBox")->setMaximum(workers);
-    widget<QSpinBox>(window.get(), "workersBox")->setValue(workers);
-    click(window.get(), "startButton");
-    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
-    QCOMPARE(status(window.get()), QStringLiteral("Done."));
-    const QString expected = Task::describe(expectedResult(input(2'000'000, 7), workers));
-    QCOMPARE(text(window.get(), "resultLabel"), expected);
-    // A screen reader reads the result itself, not a fixed name.
-    QAccessibleInterface *result =
-            QAccessible::queryAccessibleInterface(widget<QLabel>(window.get(), "resultLabel"));
-    QCOMPARE(result->text(QAccessible::Name), expected);
-    QCOMPARE(workerPids(window.get()).size(), workers);
-}
+    MainWindow window;
+    window.waiter()->setWorkerProgram(QStringLiteral(APP_PROGRAM)); // not the test binary
+    widget<QSpinBox>(&window, "trialsBox")->setValue(3'000'000);
+    widget<QSpinBox>(&window, "seedBox")->setValue(7);
+    auto workersBox = widget<QSpinBox>(&window, "workersBox");
+    workersBox->setMaximum(qMax(workersBox->maximum(), workers)); // however many cores here
+    workersBox->setValue(workers);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy started(window.waiter(), &Waiter::workersStarted);
 
-void tst_DemoTask::workerPrintsTheEstimateInATerminal()
-{
-    QProcess worker;
-    worker.start(QStringLiteral(APP_PROGRAM),
-                 {QStringLiteral("--worker"), QStringLiteral("--trials"), QStringLiteral("100000"),
-                  QStringLiteral("--seed"), QStringLiteral("3")});
-    QVERIFY(worker.waitForFinished(TaskTimeout));
-    QCOMPARE(worker.exitCode(), int(Worker::ExitOk));
-    const QString expected = Task::describe(expectedResult(input(100'000, 3), 1));
-    QCOMPARE(QString::fromUtf8(worker.readAllStandardOutput()).trimmed(), expected);
-}
-
-void tst_DemoTask::workerRefusesBadInputWithItsReason()
-{
-    QProcess worker;
-    worker.start(QStringLiteral(APP_PROGRAM),
-                 {QStringLiteral("--worker"), QStringLiteral("--trials"), QStringLiteral("many")});
-    QVERIFY(worker.waitForFinished(TaskTimeout));
-    QCOMPARE(worker.exitCode(), int(Worker::ExitTaskFailed));
-    const QString errors = QString::fromLocal8Bit(worker.readAllStandardError());
-    QVERIFY2(errors.contains(QLatin1String("--trials takes a whole number above 0, not 'many'")),
-             qPrintable(errors));
-}
-
-// `--worker --input FILE --token T`, as a log line replays a worker: the input is read from the
-// file, and the same input gives the same estimate as through the options.
-void tst_DemoTask::workerRunsAnInputFileLikeTheApp()
-{
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(DataFile::StreamVersion);
-    out << input(100'000, 3);
-    QFile file(m_temp.filePath(QStringLiteral("kept.input")));
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    QVERIFY(DataFile::write(&file, {"replay", {}, bytes}));
-    file.close();
-    QProcess worker;
-    worker.start(QStringLiteral(APP_PROGRAM),
-                 {QStringLiteral("--worker"), QStringLiteral("--input"), file.fileName(),
-                  QStringLiteral("--token"), QStringLiteral("replay")});
-    QVERIFY(worker.waitForFinished(TaskTimeout));
-    QCOMPARE(worker.exitCode(), int(Worker::ExitOk));
-    const QString expected = Task::describe(expectedResult(input(100'000, 3), 1));
-    QCOMPARE(QString::fromUtf8(worker.readAllStandardOutput()).trimmed(), expected);
-    QVERIFY(file.exists()); // --input's file is the user's: the worker leaves it
-}
-
-// The input travels in a file: the running worker's command line has none of it, and stays short.
-void tst_DemoTask::workerCommandLineHoldsNoTaskData()
-{
-    auto window = newWindow(QStringLiteral(APP_PROGRAM));
-    widget<QSpinBox>(window.get(), "trialsBox")->setValue(2'000'000'000);
-    widget<QSpinBox>(window.get(), "seedBox")->setValue(987654);
-    click(window.get(), "startButton");
-    QTRY_COMPARE_WITH_TIMEOUT(workerPids(window.get()).size(), 1, TaskTimeout);
-    QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(workerPids(window.get()).first()));
-    QVERIFY(commandLine.open(QIODevice::ReadOnly));
-    const QByteArray arguments = commandLine.readAll();
-    QVERIFY2(arguments.size() < 1024, arguments.constData());
-    QVERIFY2(!arguments.contains("--trials") && !arguments.contains("987654")
-                     && !arguments.contains("2000000000"),
-             arguments.constData());
-    QVERIFY(arguments.contains(QByteArray("--input\0")));
-    click(window.get(), "cancelButton");
-    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
-    QCOMPARE(status(window.get()), QStringLiteral("Cancelled."));
-}
-
-// The window's own job decodes on the waiter thread: bytes that are no TaskResult (the test
-// worker's echo) end in a sentence that names the worker, and the next Start works.
-void tst_DemoTask::aResultNotOfThisTaskIsNamed()
-{
-    auto window = newWindow(QStringLiteral(APP_PROGRAM));
-    waiterOf(window.get())->setWorkerProgram(QStringLiteral(TEST_WORKER)); // the task's own job
-    {
-        ScopedEnv mode("TESTWORKER_MODE", "echo");
-        click(window.get(), "startButton");
-        QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    click(&window, "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(&window), TaskTimeout);
+    QVERIFY2(status(&window).startsWith(QLatin1String("Done")), qPrintable(status(&window)));
+    QCOMPARE(pidsOf(started).size(), workers);
+    const QString shown = widget<QLabel>(&window, "resultLabel")->text();
+    QCOMPARE(trialsIn(shown), QStringLiteral("3000000"));
+    QVERIFY2(std::abs(estimateIn(shown).toDouble() - std::exp(1.0)) < 0.01, qPrintable(shown));
+    if (workers == 1) {
+        const Run run = runApp("--worker --trials 3000000 --seed 7");
+        QCOMPARE(run.exitCode, int(Worker::ExitOk));
+        QCOMPARE(estimateIn(shown), estimateIn(run.out.value(0)));
     }
-    QCOMPARE(status(window.get()),
-             QStringLiteral("The result of the worker (pid %1) could not be read: it is not a "
-                            "result of this task.")
-                     .arg(workerPids(window.get()).value(0)));
-    QVERIFY(text(window.get(), "resultLabel").isEmpty());
-    waiterOf(window.get())->setWorkerProgram(QStringLiteral(APP_PROGRAM));
-    widget<QSpinBox>(window.get(), "trialsBox")->setValue(10'000);
-    click(window.get(), "startButton");
-    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
-    QCOMPARE(status(window.get()), QStringLiteral("Done."));
 }
 
 QTEST_MAIN(tst_DemoTask)

@@ -2,39 +2,34 @@
 // SPDX-License-Identifier: BSD-3-Clause
 
 // The tests' worker program, as Qt's own tests have helper programs (tst_qlockfile and its
-// qlockfile_test_helper): it runs the product's real worker machinery (Worker, its locks, its
-// result file) with a job the test picks, so that the tests of the machinery know nothing of the
-// task. A waiter starts it (Waiter::setWorkerProgram(), with tests/testsupport.h's BytesJob) with
-// raw bytes as each worker's input; the test picks the job through the environment, which workers
-// inherit:
+// qlockfile_test_helper): it runs the product's real worker machinery (Worker, its lock, its
+// files) with work the test picks, so that the tests of the machinery know nothing of the task.
+// A waiter starts it with a TestJob (testjob.h); the test picks the work through the environment,
+// which workers inherit:
 //
 //   TESTWORKER_MODE    ok (default): works TESTWORKER_MILLIS ms, reporting progress, and returns
-//                        the bytes of a default TaskResult
-//                      echo: like ok, but returns "pid PID: INPUT" (its own pid and input) as UTF-8
-//                      args: like ok, but returns "pid PID: ARGUMENTS" (its own) as UTF-8
-//                      input: returns "SIZE SHA1" of its input: the size in bytes, the hash in hex
+//                        "PID SIZE SHA1" of its input
+//                      args: returns its own command line
 //                      silent: like ok, but never reports progress
-//                      big: returns TESTWORKER_MIB MiB of bytes
-//                      throw, crash, abort, exit: fail halfway, from inside the job
-//                      early: exit before the worker machinery starts, as a program that cannot
-//                        load its libraries does
+//                      big: returns TESTWORKER_MIB MiB of text
+//                      throw, crash, abort, exit: fail halfway, from inside the work
 //                      hang: block halfway forever, checking no flag
-//                      garbage, truncated, version, hugelength, hugeresult, foreign: write a
-//                        broken result file (an error or a result whose length field says 4 GiB
-//                        or 1 TiB, or one with another run's token) and exit
-//   TESTWORKER_ONCE    a path: only the first worker to create it takes MODE; the others take
-//                      TESTWORKER_OTHERS (default ok)
-//   TESTWORKER_MILLIS  how long the job works (default 200)
+//                      undecodable: a result that says it has 1000 bytes more than it has
+//                      garbage, foreign: a result file that is not this program's, or of
+//                        another task
+//   TESTWORKER_ONCE    a path: only the first worker to create it takes MODE; the others work
+//                      as in ok
+//   TESTWORKER_MILLIS  how long the work takes (default 200)
 //   TESTWORKER_TEXT    the text of its progress reports (default: none)
-//   TESTWORKER_START_DELAY_MILLIS  sleep before the worker machinery starts (a slow start)
-//   TESTWORKER_STAMP   a path: the job writes there the steady clock's nanoseconds (the same clock
-//                      in every process) as it returns its result, for the benchmark's handoff
-//   TESTWORKER_START_STAMP  the same, as the job starts, holding its input
+//   TESTWORKER_STAMP   a path: the work writes there the steady clock's nanoseconds as it returns
+//                      its result (the benchmark's handoff)
+//   TESTWORKER_START_STAMP  the same, as the work starts, holding its input
 //
-// Its log (stderr) gets a line as the job starts, "testworker: pid P works in mode M", and one just
-// before a crash, an abort, an exit or a hang, so that the app's "Its log ends with" names the
-// fault and a test sees when a worker is running or blocked.
+// Its log gets a line before each fault ("testworker: crashing halfway"), so that the app's
+// message names it. `testworker --host N` is an app without a window: it runs a task in N test
+// workers, prints their pids on one line and waits, for a test to kill it.
 
+#include "testjob.h"
 #include "worker.h"
 
 #include <QCommandLineParser>
@@ -43,6 +38,7 @@
 #include <QDataStream>
 #include <QFile>
 #include <QSemaphore>
+#include <QTextStream>
 #include <QThread>
 
 #include <chrono>
@@ -58,63 +54,17 @@ QByteArray env(const char *name, const char *fallback)
     return value.isEmpty() ? QByteArray(fallback) : value;
 }
 
-// A line of the test worker's own in its log, written at once, whatever Qt's logging settings.
-void say(const QByteArray &line)
+void say(const char *line) // through Qt's logging, as a task's own messages go
 {
-    std::fputs(QByteArray("testworker: " + line + '\n').constData(), stderr);
-    std::fflush(stderr);
+    qWarning("testworker: %s", line);
 }
 
 QByteArray pickMode()
 {
     const QByteArray mode = env("TESTWORKER_MODE", "ok");
     const QString once = qEnvironmentVariable("TESTWORKER_ONCE");
-    if (once.isEmpty())
-        return mode;
     QFile marker(once);
-    return marker.open(QIODevice::WriteOnly | QIODevice::NewOnly) ? mode
-                                                                  : env("TESTWORKER_OTHERS", "ok");
-}
-
-QByteArray defaultResult()
-{
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(DataFile::StreamVersion);
-    out << TaskResult();
-    return bytes;
-}
-
-// Writes a broken result file where the real one goes, then exits as a worker that wrote it would.
-[[noreturn]] void writeBroken(const QByteArray &mode, const QCommandLineParser &parser)
-{
-    QFile file(parser.value(QStringLiteral("result")));
-    const QByteArray token = parser.value(QStringLiteral("token")).toUtf8();
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        std::_Exit(Worker::ExitIoError);
-    DataFile::Contents contents;
-    contents.token = token;
-    contents.data = defaultResult();
-    if (mode == "garbage") {
-        file.write("This is not a result file.\n");
-    } else if (mode == "truncated") {
-        DataFile::write(&file, contents);
-        file.resize(file.size() / 2);
-    } else if (mode == "foreign") {
-        contents.token = "a token of another run";
-        DataFile::write(&file, contents);
-    } else {
-        QDataStream out(&file);
-        out.setVersion(DataFile::StreamVersion);
-        const bool version = mode == "version";
-        out << DataFile::Magic << quint16(DataFile::FormatVersion + (version ? 1 : 0)) << token;
-        if (mode == "hugelength")
-            out << quint32(0xfffffff0); // an error of 4 GiB, and no error
-        else if (mode == "hugeresult")
-            out << QString() << (qint64(1) << 40); // a result of 1 TiB, and no result
-    }
-    file.close();
-    std::_Exit(Worker::ExitOk);
+    return once.isEmpty() || marker.open(QIODevice::WriteOnly | QIODevice::NewOnly) ? mode : "ok";
 }
 
 void stamp(const char *variable = "TESTWORKER_STAMP")
@@ -126,84 +76,111 @@ void stamp(const char *variable = "TESTWORKER_STAMP")
     file.write(QByteArray::number(qint64(std::chrono::nanoseconds(now).count())));
 }
 
-QByteArray job(const QByteArray &mode, const QCommandLineParser &parser, const QByteArray &input,
-               const Task::Progress &progress)
+// Writes a file that is not a good result where the result goes, and ends as if it were.
+[[noreturn]] void writeBroken(const QByteArray &mode)
 {
-    stamp("TESTWORKER_START_STAMP"); // the job holds its input now
+    QString path = QCoreApplication::arguments().constLast();
+    QFile file(path.replace(QLatin1String(".input"), QLatin1String(".result")));
+    if (file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        QDataStream out(&file);
+        if (mode == "foreign")
+            DataFile::writeHeader(out, "a token of another task"),
+                    out << quint8(1) << QStringList();
+        else
+            file.write("This is not a result file.\n");
+        file.close();
+    }
+    std::_Exit(0);
+}
+
+void fault(const QByteArray &mode)
+{
+    if (mode == "throw")
+        throw std::runtime_error("thrown on purpose halfway");
+    if (mode == "crash") {
+        say("crashing halfway");
+        std::raise(SIGSEGV);
+    }
+    if (mode == "abort") {
+        say("aborting halfway");
+        std::abort();
+    }
+    if (mode == "exit") {
+        say("exiting halfway");
+        std::exit(0);
+    }
+    if (mode == "hang") {
+        say("hanging halfway");
+        QSemaphore().acquire(); // forever
+    }
+    if (mode == "garbage" || mode == "foreign")
+        writeBroken(mode);
+}
+
+QString work(QDataStream &in, QDataStream &out, const Progress &progress)
+{
+    QByteArray input;
+    in >> input;
+    stamp("TESTWORKER_START_STAMP");
+    const QByteArray mode = pickMode();
     const QString text = qEnvironmentVariable("TESTWORKER_TEXT");
     const int millis = env("TESTWORKER_MILLIS", "200").toInt();
-    say("pid " + QByteArray::number(QCoreApplication::applicationPid()) + " works in mode " + mode);
     constexpr int Steps = 20;
     for (int step = 0; step < Steps; ++step) {
-        if (step == Steps / 2) {
-            if (mode == "throw")
-                throw std::runtime_error("simulated failure: the job threw halfway");
-            if (mode == "crash") {
-                say("raising SIGSEGV halfway");
-                std::raise(SIGSEGV);
-            }
-            if (mode == "abort") {
-                say("calling abort() halfway");
-                std::abort();
-            }
-            if (mode == "exit") {
-                say("exiting with code 7 halfway, without a result");
-                std::_Exit(7);
-            }
-            if (mode == "hang") {
-                say("blocking forever halfway, checking no flag");
-                QSemaphore().acquire(); // forever
-            }
-        }
+        if (step == Steps / 2)
+            fault(mode);
         if (mode != "silent")
             progress(step, Steps, text);
         QThread::msleep(millis / Steps);
     }
-    if (mode == "big") {
-        QByteArray result(env("TESTWORKER_MIB", "1").toLongLong() << 20, '\x5a');
-        stamp();
-        return result;
-    }
-    if (mode == "echo")
-        return QByteArray::number(QCoreApplication::applicationPid()).prepend("pid ") + ": "
-                + input;
+    QString result =
+            QStringLiteral("%1 %2 %3")
+                    .arg(QCoreApplication::applicationPid())
+                    .arg(input.size())
+                    .arg(QString::fromLatin1(
+                            QCryptographicHash::hash(input, QCryptographicHash::Sha1).toHex()));
     if (mode == "args")
-        return QStringLiteral("pid %1: %2")
-                .arg(QCoreApplication::applicationPid())
-                .arg(QCoreApplication::arguments().mid(1).join(QLatin1Char(' ')))
-                .toUtf8();
-    if (mode == "input")
-        return QByteArray::number(input.size()) + ' '
-                + QCryptographicHash::hash(input, QCryptographicHash::Sha1).toHex();
-    // On the main thread, where the worker rewrites its progress record in the result file: there
-    // no record can land in the broken file while it is written.
-    if (mode == "garbage" || mode == "truncated" || mode == "version" || mode == "hugelength"
-        || mode == "hugeresult" || mode == "foreign")
-        QMetaObject::invokeMethod(
-                QCoreApplication::instance(), [&] { writeBroken(mode, parser); },
-                Qt::BlockingQueuedConnection);
-    return defaultResult();
+        result = QCoreApplication::arguments().join(u' ');
+    else if (mode == "big")
+        result = QString(env("TESTWORKER_MIB", "1").toInt() << 19, u'x'); // 2 bytes a character
+    if (mode == "undecodable")
+        out << quint32(1000); // a string of 1000 bytes, and no bytes
+    else
+        out << result;
+    stamp();
+    return QStringLiteral("testworker: done in mode %1").arg(QString::fromLatin1(mode));
+}
+
+int host(int workers)
+{
+    Waiter waiter;
+    waiter.setWorkerProgram(QCoreApplication::applicationFilePath(),
+                            [] { return std::make_unique<TestJob>(); });
+    QObject::connect(&waiter, &Waiter::workersStarted, [](const QList<qint64> &pids) {
+        QTextStream out(stdout);
+        for (qint64 pid : pids)
+            out << pid << ' ';
+        out << Qt::endl;
+    });
+    waiter.start(nullptr, workers);
+    return QCoreApplication::exec(); // until killed
 }
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    QThread::msleep(env("TESTWORKER_START_DELAY_MILLIS", "0").toULong());
     QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral(APP_NAME)); // as the app's locks say
     QCommandLineParser parser;
-    Worker::addOptions(parser);
+    parser.addOptions(
+            {{QStringLiteral("worker"), QStringLiteral("Work.")},
+             {QStringLiteral("input"), QStringLiteral("The input file."), QStringLiteral("file")},
+             {QStringLiteral("host"), QStringLiteral("Run N workers."), QStringLiteral("n")}});
     parser.process(app);
-    const QByteArray mode = pickMode();
-    if (mode == "early") {
-        say("exiting with code 127 before the worker machinery starts");
-        return 127;
-    }
-    Worker worker(parser,
-                  [&](const QByteArray &input, const Task::Progress &progress, QString *summary) {
-                      *summary = QStringLiteral("testworker: done in mode %1, input of %2 bytes")
-                                         .arg(QString::fromLatin1(mode))
-                                         .arg(input.size());
-                      return job(mode, parser, input, progress);
-                  });
-    return worker.exec();
+    if (parser.isSet(QStringLiteral("host")))
+        return host(parser.value(QStringLiteral("host")).toInt());
+    QByteArray input; // without --input: an empty input, serialized
+    QDataStream out(&input, QIODevice::WriteOnly);
+    out << QByteArray();
+    return Worker(parser.value(QStringLiteral("input")), input, work).exec();
 }
