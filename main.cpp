@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 
 #include "mainwindow.h"
-#include "worker.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -19,6 +18,11 @@
 #endif
 
 namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("main", text);
+}
+
 // A GUI program (WIN32_EXECUTABLE) has no console on Windows. Run from one, it attaches to it, so
 // that `--worker` prints there; what the app starts has none to attach to, and opens none.
 void useParentConsole()
@@ -35,33 +39,16 @@ void useParentConsole()
 
 void addOptions(QCommandLineParser *parser)
 {
-    parser->setApplicationDescription(QCoreApplication::translate(
-            "main", "Runs a long task in copies of itself, so that its window never freezes."));
+    parser->setApplicationDescription(
+            tr("Runs a long task in copies of itself, so that its window never freezes."));
     parser->addHelpOption();
     parser->addVersionOption();
-    parser->addOption(
-            {QStringLiteral("worker"),
-             QCoreApplication::translate("main", "Run the task here, without a window.")});
-    parser->addOption({QStringLiteral("input"),
-                       QCoreApplication::translate("main", "With --worker: the app's input file."),
+    parser->addOption({QStringLiteral("worker"), tr("Run the task here, without a window.")});
+    parser->addOption({QStringLiteral("input"), tr("With --worker: the app's file <n>.input."),
                        QStringLiteral("file")});
     Task::addOptions(*parser);
 }
 
-QString commandLineError(const QCommandLineParser &parser, bool worker)
-{
-    if (!parser.positionalArguments().isEmpty())
-        return QCoreApplication::translate("main", "unexpected argument '%1'")
-                .arg(parser.positionalArguments().constFirst());
-    if (worker && parser.isSet(QStringLiteral("input"))
-        && !parser.value(QStringLiteral("input")).endsWith(QLatin1String(".input")))
-        return QCoreApplication::translate("main",
-                                           "--input takes a file <number>.input that the app made");
-    if (!worker && !parser.optionNames().isEmpty())
-        return QCoreApplication::translate("main", "--%1 only works with --worker")
-                .arg(parser.optionNames().constFirst());
-    return {};
-}
 } // namespace
 
 int main(int argc, char *argv[])
@@ -78,7 +65,12 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     addOptions(&parser);
     parser.process(*app); // --help, --version and an unknown option end here
-    if (const QString error = commandLineError(parser, worker); !error.isEmpty()) {
+    QString error;
+    if (!parser.positionalArguments().isEmpty())
+        error = tr("unexpected argument '%1'").arg(parser.positionalArguments().constFirst());
+    else if (!worker && !parser.optionNames().isEmpty())
+        error = tr("--%1 only works with --worker").arg(parser.optionNames().constFirst());
+    if (!error.isEmpty()) {
         QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
         return Worker::ExitUsage;
     }
@@ -87,13 +79,9 @@ int main(int argc, char *argv[])
         window.show();
         return app->exec();
     }
-    QByteArray input; // `--worker` alone: the input that the task's options give
-    QString error;
-    if (!parser.isSet(QStringLiteral("input")))
-        input = TaskGlue::inputFromOptions(parser, &error);
-    if (!error.isEmpty()) {
-        QTextStream(stderr) << APP_NAME ": " << error << Qt::endl;
-        return Worker::ExitFailed;
-    }
-    return Worker(parser.value(QStringLiteral("input")), input, TaskGlue::work).exec();
+    return Worker(parser.value(QStringLiteral("input")),
+                  [&](QDataStream &in, QDataStream &out, const Progress &progress) {
+                      return TaskGlue::work(parser, in, out, progress);
+                  })
+            .exec();
 }

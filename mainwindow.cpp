@@ -9,7 +9,6 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -60,12 +59,7 @@ void MainWindow::createTaskWidgets(QFormLayout *inputs, QVBoxLayout *results)
     result->setAlignment(Qt::AlignTop);
     results->addWidget(result);
 
-    m_taskInput = [=] {
-        TaskInput input;
-        input.trials = quint64(trials->value());
-        input.seed = quint32(seed->value());
-        return input;
-    };
+    m_taskInput = [=] { return TaskInput {quint64(trials->value()), quint32(seed->value())}; };
     m_showTaskResult = [=](const TaskResult *shown, double seconds) {
         result->setText(
                 shown ? tr("%1, in %2 s")
@@ -117,7 +111,6 @@ QWidget *MainWindow::createWidgets()
     createTaskWidgets(inputs, results);
     m_workersBox = named(new QSpinBox, "workersBox");
     m_workersBox->setRange(1, qMax(1, QThread::idealThreadCount()));
-    m_workersBox->setToolTip(tr("How many processes share the task"));
     inputs->addRow(tr("&Workers:"), m_workersBox);
     m_progressBar = named(new QProgressBar, "progressBar");
     m_progressBar->setRange(0, ProgressSteps);
@@ -164,20 +157,7 @@ void MainWindow::createActions()
     quitAction->setShortcut(Qt::CTRL | Qt::Key_Q); // QKeySequence::Quit is empty on some desktops
     quitAction->setStatusTip(tr("Quit, ending the task's workers"));
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
-    helpMenu->addAction(tr("&About"), this, [this] {
-        QMessageBox::about(this, tr("About %1").arg(QCoreApplication::applicationName()),
-                           tr("%1 %2\n\nRuns a long task in copies of itself, so that its window "
-                              "never freezes.")
-                                   .arg(QCoreApplication::applicationName(),
-                                        QCoreApplication::applicationVersion()));
-    });
     helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
-}
-
-void MainWindow::closeEvent(QCloseEvent *event)
-{
-    m_waiter.cancel(); // the workers end now; the waiter's destructor waits for them
-    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::start()
@@ -190,8 +170,7 @@ void MainWindow::start()
     m_waiter.start(TaskGlue::newJob(m_taskInput()), m_workersBox->value());
 }
 
-// The result comes decoded and combined: the GUI thread only shows it. (A test's worker program
-// may send a result of another type.)
+// The result comes decoded and combined: the GUI thread only shows it (a test's has another type).
 void MainWindow::showResult(const QVariant &result, double seconds)
 {
     if (result.metaType() == QMetaType::fromType<TaskResult>())

@@ -27,9 +27,6 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     Waiter *waiter() { return &m_waiter; }
 
-protected:
-    void closeEvent(QCloseEvent *event) override;
-
 private:
     void createTaskWidgets(QFormLayout *inputs, QVBoxLayout *results); // your task's part
     QWidget *createWidgets();

@@ -11,7 +11,6 @@
 #include <QEventLoop>
 #include <QLocale>
 #include <QLockFile>
-#include <QLoggingCategory>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -22,9 +21,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
-// Qt starts a detached process but has no call to end one: see killProcess().
-#ifdef Q_OS_WIN
+#ifdef Q_OS_WIN // for killProcess()
 #include <qt_windows.h>
 #else
 #include <signal.h>
@@ -55,8 +54,7 @@ void Task::addOptions(QCommandLineParser &parser)
 
 bool Task::readOptions(const QCommandLineParser &parser, TaskInput *input, QString *error)
 {
-    bool trialsOk = true;
-    bool seedOk = true;
+    bool trialsOk = true, seedOk = true;
     const QString trials = parser.value(QStringLiteral("trials"));
     const QString seed = parser.value(QStringLiteral("seed"));
     if (!trials.isEmpty())
@@ -121,31 +119,9 @@ QString Task::describe(const TaskResult &result)
             .arg(result.estimate, 0, 'f', 6)
             .arg(QLocale().toString(result.trials));
 }
-
-QDataStream &operator<<(QDataStream &out, const TaskInput &input)
-{
-    return out << input.trials << input.seed;
-}
-
-QDataStream &operator>>(QDataStream &in, TaskInput &input)
-{
-    return in >> input.trials >> input.seed;
-}
-
-QDataStream &operator<<(QDataStream &out, const TaskResult &result)
-{
-    return out << result.estimate << result.trials;
-}
-
-QDataStream &operator>>(QDataStream &in, TaskResult &result)
-{
-    return in >> result.estimate >> result.trials;
-}
 // ==== YOUR TASK: END =============================================================================
 
 namespace {
-Q_LOGGING_CATEGORY(lcWaiter, APP_NAME ".waiter")
-
 constexpr quint32 Magic = 0x4C545233; // "LTR3"
 constexpr quint16 FormatVersion = 5;
 constexpr int StreamVersion = QDataStream::Qt_6_0; // pinned: old and new Qt read the same
@@ -159,23 +135,24 @@ const QString HostLock = QStringLiteral("host.lock");
 const QLatin1String InputSuffix(".input"), LockSuffix(".lock"), ProgressSuffix(".progress"),
         ResultSuffix(".result"), LogSuffix(".log");
 const QRegularExpression
-        FileName(QStringLiteral("^(host\\.lock|\\d+\\.(input|lock|progress|result|log))$"));
+        FileName(QStringLiteral("^(host|\\d+)\\.(input|lock|progress|result|log)$"));
 
-// An exception thrown by a task or by decoding its data becomes a message, never a crash.
+// An exception from a task, or from splitting, decoding or combining, becomes `what` with its
+// text, never a crash; else the function's own error, or nothing.
 template<typename Function>
-QString guarded(Function function)
+QString guarded(const QString &what, Function function)
 {
     try {
         return function();
     } catch (const std::exception &exception) {
-        return QString::fromUtf8(exception.what());
+        return what.arg(QString::fromUtf8(exception.what()));
     } catch (...) {
-        return tr("an unknown exception");
+        return what.arg(tr("an unknown exception"));
     }
 }
 
 // True while a process holds the lock; a lock left by a process that ended is removed. One that
-// does not name its holder yet is being taken (Qt writes the pid once it holds it): it is held.
+// names no holder yet is being taken (Qt writes the pid once it holds it): it is held.
 bool isHeld(const QString &lockFile)
 {
     QLockFile lock(lockFile);
@@ -183,16 +160,7 @@ bool isHeld(const QString &lockFile)
             && (!lock.getLockInfo(nullptr, nullptr, nullptr) || !lock.removeStaleLockFile());
 }
 
-QString lastLogLine(const QString &logFile)
-{
-    QFile log(logFile);
-    if (!log.open(QIODevice::ReadOnly) || !log.seek(qMax<qint64>(0, log.size() - 4096)))
-        return {};
-    const QStringList lines =
-            QString::fromLocal8Bit(log.readAll()).split(u'\n', Qt::SkipEmptyParts);
-    return lines.isEmpty() ? QString() : lines.constLast().trimmed();
-}
-
+// Qt starts a detached process, but has no call to end one.
 void killProcess(qint64 pid)
 {
 #ifdef Q_OS_WIN
@@ -218,8 +186,7 @@ public:
     }
     void writeInput(int part, QDataStream &out) override
     {
-        out << m_parts[part];
-        m_parts[part] = {};
+        out << std::exchange(m_parts[part], {});
     }
     void readResult(int part, QDataStream &in) override { in >> m_results[part]; }
     QVariant result() override { return QVariant::fromValue(Task::combine(m_results)); }
@@ -236,24 +203,15 @@ std::unique_ptr<Job> TaskGlue::newJob(const TaskInput &input)
     return std::make_unique<TaskJob>(input);
 }
 
-QByteArray TaskGlue::inputFromOptions(const QCommandLineParser &parser, QString *error)
+QString TaskGlue::work(const QCommandLineParser &options, QDataStream &in, QDataStream &out,
+                       const Progress &progress)
 {
     TaskInput input;
-    if (!Task::readOptions(parser, &input, error))
-        return {};
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(StreamVersion);
-    out << input;
-    return bytes;
-}
-
-QString TaskGlue::work(QDataStream &in, QDataStream &out, const Progress &progress)
-{
-    TaskInput input;
-    in >> input;
-    if (in.status() != QDataStream::Ok)
-        throw std::runtime_error(tr("its input file does not decode").toStdString());
+    QString error;
+    if (in.atEnd() && !Task::readOptions(options, &input, &error)) // in a terminal
+        throw std::runtime_error(error.toStdString());
+    if (!in.atEnd() && (in >> input).status() != QDataStream::Ok)
+        throw std::runtime_error(tr("its input does not decode").toStdString());
     const TaskResult result = Task::run(input, progress);
     out << result;
     return Task::describe(result);
@@ -272,101 +230,85 @@ QString DataFile::readHeader(QDataStream &in, QByteArray *token)
     in.setVersion(StreamVersion);
     quint32 magic = 0;
     quint16 version = 0;
-    in >> magic >> version;
-    if (in.status() != QDataStream::Ok)
+    if ((in >> magic >> version).status() != QDataStream::Ok)
         return tr("is empty or cut short");
-    if (magic != Magic)
-        return tr("is not a file of this program");
-    if (version != FormatVersion)
-        return tr("has format version %1, and this program reads %2")
-                .arg(version)
-                .arg(FormatVersion);
-    in >> *token;
-    return in.status() == QDataStream::Ok ? QString() : tr("is cut short");
+    if (magic != Magic || version != FormatVersion)
+        return tr("is not a file of this program, or of another version of it");
+    return (in >> *token).status() == QDataStream::Ok ? QString() : tr("is cut short");
 }
 
 QString DataFile::readResult(QIODevice *file, const QByteArray &token,
                              const std::function<void(QDataStream &)> &decode)
 {
     QDataStream in(file);
+    QByteArray itsToken;
+    quint8 state = NoResult;
+    QString message;
     if (file->size() == 0)
         return tr("ended without a result");
-    QByteArray itsToken;
     if (const QString error = readHeader(in, &itsToken); !error.isEmpty())
         return tr("left a result file that %1").arg(error);
     if (itsToken != token)
         return tr("left a result file of another task");
-    quint8 state = NoResult;
-    QString message;
-    in >> state;
-    if (state == Failed && (in >> message).status() == QDataStream::Ok)
-        return tr("failed: %1").arg(message);
+    if ((in >> state).status() == QDataStream::Ok && state == Failed)
+        return tr("failed: %1")
+                .arg((in >> message).status() == QDataStream::Ok ? message : tr("?"));
     if (state != Done)
         return tr("ended without a result");
-    if (const QString error = guarded([&] { return decode(in), QString(); }); !error.isEmpty())
-        return tr("left a result that does not decode: %1").arg(error);
-    if (in.status() != QDataStream::Ok || !in.atEnd())
+    const QString error = guarded(tr("left a result that does not decode: %1"),
+                                  [&] { return decode(in), QString(); });
+    if (error.isEmpty() && (in.status() != QDataStream::Ok || !in.atEnd()))
         return tr("left a result that does not decode: it is cut short or not of this task");
-    return {};
+    return error;
 }
 
 // ---- The worker process -------------------------------------------------------------------------
 
-Worker::Worker(const QString &inputFile, const QByteArray &terminalInput, Work work)
-    : m_files(inputFile.endsWith(InputSuffix) ? inputFile.chopped(InputSuffix.size()) : inputFile),
-      m_terminalInput(terminalInput), m_work(std::move(work))
-{}
-
-Worker::~Worker() = default;
+Worker::Worker(const QString &inputFile, Work work)
+    : m_files(inputFile.chopped(inputFile.endsWith(InputSuffix) ? InputSuffix.size() : 0)),
+      m_work(std::move(work)), m_lock(m_files + LockSuffix)
+{
+    m_lock.setStaleLockTime(0); // a task may run for days
+}
 
 int Worker::exec()
 {
-    QBuffer terminalInput(&m_terminalInput), terminalResult;
+    QBuffer terminalInput, terminalResult; // without the app: none, and the task's options
     QFile inputFile(m_files + InputSuffix), resultFile(m_files + ResultSuffix);
     const bool forApp = !m_files.isEmpty();
     QIODevice *input = forApp ? static_cast<QIODevice *>(&inputFile) : &terminalInput;
     QIODevice *result = forApp ? static_cast<QIODevice *>(&resultFile) : &terminalResult;
-    if (forApp) { // the lock first: from now on the app knows whether this process lives
-        m_lock = std::make_unique<QLockFile>(m_files + LockSuffix);
-        m_lock->setStaleLockTime(0); // a task may run for days
-        if (!m_lock->tryLock(0))
-            m_error = tr("cannot lock %1").arg(m_lock->fileName());
+    // The lock first: from now on the app knows whether this process lives.
+    if (forApp && !m_lock.tryLock(0))
+        m_error = tr("cannot lock %1").arg(QDir::toNativeSeparators(m_lock.fileName()));
+    else if (!input->open(QIODevice::ReadOnly))
+        m_error = tr("cannot read its input: %1").arg(input->errorString());
+    else if (!result->open(QIODevice::WriteOnly))
+        m_error = tr("cannot write its result: %1").arg(result->errorString());
+    if (m_error.isEmpty()) { // the work on a thread of its own, the main thread ticking beside it
+        std::unique_ptr<QThread> thread(QThread::create([=] { work(input, result); }));
+        QEventLoop loop;
+        QObject::connect(thread.get(), &QThread::finished, &loop, &QEventLoop::quit);
+        QTimer timer;
+        QObject::connect(&timer, &QTimer::timeout, &loop, [this] { tick(); });
+        timer.start(TickMs);
+        m_printed.start();
+        thread->start();
+        loop.exec();
+        tick(); // the last progress
     }
-    if (m_error.isEmpty() && !input->open(QIODevice::ReadOnly))
-        m_error =
-                tr("cannot read %1: %2")
-                        .arg(QDir::toNativeSeparators(inputFile.fileName()), input->errorString());
-    else if (m_error.isEmpty() && !result->open(QIODevice::WriteOnly))
-        m_error = tr("cannot write %1: %2")
-                          .arg(QDir::toNativeSeparators(resultFile.fileName()),
-                               result->errorString());
-    if (!m_error.isEmpty()) {
-        QTextStream(stderr) << APP_NAME ": " << m_error << Qt::endl;
-        return ExitFailed;
-    }
-    std::unique_ptr<QThread> thread(QThread::create([&] { work(input, result); }));
-    QEventLoop loop;
-    connect(thread.get(), &QThread::finished, &loop, &QEventLoop::quit);
-    QTimer timer;
-    connect(&timer, &QTimer::timeout, this, &Worker::tick);
-    timer.start(TickMs);
-    m_printed.start();
-    thread->start();
-    loop.exec();
-    tick(); // the last progress
-    input->close();
+    input->close(); // before the lock goes in finish(): the app then removes the files
     finish(result);
     return m_error.isEmpty() ? ExitOk : ExitFailed;
 }
 
-// On the work's thread. The result is marked done only once it is all written.
+// On the work's thread. The result file says that the result is there only once it is written.
 void Worker::work(QIODevice *input, QIODevice *result)
 {
     QDataStream in(input), out(result);
     in.setVersion(StreamVersion);
     out.setVersion(StreamVersion);
-    if (!m_files.isEmpty()) {
-        QByteArray token;
+    if (QByteArray token; !m_files.isEmpty()) {
         if (m_error = DataFile::readHeader(in, &token); !m_error.isEmpty()) {
             m_error = tr("its input file %1").arg(m_error);
             return;
@@ -377,15 +319,16 @@ void Worker::work(QIODevice *input, QIODevice *result)
     }
     const Progress progress = [this](qint64 done, qint64 total, const QString &text) {
         const QMutexLocker locker(&m_mutex);
-        std::tie(m_done, m_total, m_text) = std::tie(done, total, text);
+        m_progress = {done, total, text};
     };
-    m_error = guarded([&] { return m_summary = m_work(in, out, progress), QString(); });
+    m_error = guarded(QStringLiteral("%1"),
+                      [&] { return m_summary = m_work(in, out, progress), QString(); });
     if (m_error.isEmpty() && out.status() != QDataStream::Ok)
         m_error = tr("cannot write its result: %1").arg(result->errorString());
 }
 
 // On the main thread, every tick: tells the app (or a terminal) how far the work is, and ends
-// this process at once when the app has let go of its lock: it cancelled, quit or died.
+// this process at once when the app has let go of host.lock: it cancelled, quit or is gone.
 void Worker::tick()
 {
     if (QLockFile host(QFileInfo(m_files).dir().filePath(HostLock));
@@ -394,17 +337,15 @@ void Worker::tick()
         std::_Exit(ExitCancelled); // host.lock stays, naming this program, for the next sweep
     }
     QMutexLocker locker(&m_mutex);
-    const auto [done, total, text] = std::tuple(m_done, m_total, m_text);
+    const auto [done, total, text] = m_progress;
     locker.unlock();
     if (done == m_shownDone)
         return;
-    if (!m_files.isEmpty()) {
-        QFile file(m_files + ProgressSuffix);
+    if (QFile file(m_files + ProgressSuffix); !m_files.isEmpty()) {
         if (file.open(QIODevice::WriteOnly | QIODevice::Truncate))
             QDataStream(&file) << done << total << text;
-    } else if (m_printed.hasExpired(1000) || done == total) {
-        const qint64 percent = total > 0 ? 100 * done / total : 0;
-        QTextStream(stderr) << APP_NAME ": " << percent << "% " << text << Qt::endl;
+    } else if (total > 0 && (m_printed.hasExpired(1000) || done == total)) {
+        QTextStream(stderr) << APP_NAME ": " << 100 * done / total << "% " << text << Qt::endl;
         m_printed.restart();
     }
     m_shownDone = done;
@@ -416,9 +357,9 @@ void Worker::finish(QIODevice *result)
     if (auto file = qobject_cast<QFile *>(result); file && m_statePosition > 0) {
         QDataStream out(file);
         out.setVersion(StreamVersion);
-        file->seek(m_statePosition);
         if (!m_error.isEmpty())
-            file->resize(m_statePosition);
+            file->resize(m_statePosition); // drops what a failed work wrote
+        file->seek(m_statePosition);
         out << quint8(m_error.isEmpty() ? Done : Failed);
         if (!m_error.isEmpty())
             out << m_error;
@@ -426,8 +367,7 @@ void Worker::finish(QIODevice *result)
         if (out.status() != QDataStream::Ok || file->error() != QFileDevice::NoError)
             m_error = tr("cannot write its result: %1").arg(file->errorString());
     }
-    if (m_lock)
-        m_lock->unlock();
+    m_lock.unlock(); // the app reads the result now
     if (m_error.isEmpty())
         QTextStream(stdout) << m_summary << Qt::endl;
     else
@@ -440,12 +380,6 @@ Waiter::Waiter(QObject *parent)
     : QThread(parent), m_program(QCoreApplication::applicationFilePath())
 {}
 
-Waiter::~Waiter()
-{
-    cancel();
-    wait();
-}
-
 void Waiter::start(std::unique_ptr<Job> job, int workers)
 {
     m_job = m_makeJob ? m_makeJob() : std::move(job);
@@ -455,8 +389,9 @@ void Waiter::start(std::unique_ptr<Job> job, int workers)
 
 void Waiter::cancel()
 {
+    const QMutexLocker locker(&m_mutex);
     requestInterruption(); // nothing if it is not running
-    wake();
+    m_wake.wakeAll();
 }
 
 void Waiter::resultShown()
@@ -477,19 +412,17 @@ void Waiter::run()
     QElapsedTimer clock;
     clock.start();
     m_processes.clear();
-    m_lastProgress = {};
+    m_progress = {};
     m_shown = false;
     m_token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
     QVariant result;
     QString error;
-    {
-        QTemporaryDir folder(QDir::tempPath() + u'/' + FolderPrefix + QStringLiteral("XXXXXX"));
-        if (!folder.isValid())
-            error = tr("Cannot make a folder in %1: %2.")
-                            .arg(QDir::toNativeSeparators(QDir::tempPath()), folder.errorString());
-        else if (error = runIn(folder.path(), &result); !removeFolder(&folder) && error.isEmpty())
-            error = tr("Cannot remove %1.").arg(QDir::toNativeSeparators(folder.path()));
-    }
+    if (QTemporaryDir folder(QDir::tempPath() + u'/' + FolderPrefix + QStringLiteral("XXXXXX"));
+        !folder.isValid())
+        error = tr("Cannot make a folder in %1: %2.")
+                        .arg(QDir::toNativeSeparators(QDir::tempPath()), folder.errorString());
+    else if (error = runIn(folder.path(), &result); !removeFolder(&folder) && error.isEmpty())
+        error = tr("Cannot remove %1.").arg(QDir::toNativeSeparators(folder.path()));
     m_job.reset(); // the parts and results, however big, are freed here
     if (!error.isEmpty())
         emit failed(error);
@@ -507,11 +440,13 @@ QString Waiter::runIn(const QString &folder, QVariant *result)
     if (!host.tryLock(0))
         return tr("Cannot lock %1.").arg(QDir::toNativeSeparators(host.fileName()));
     removeAbandonedFolders(host);
-    QString error = guarded([&] { return startWorkers(folder); });
+    QString error = guarded(tr("The task's input could not be split or written: %1"),
+                            [&] { return startWorkers(folder); });
     if (error.isEmpty())
         error = watch();
     if (error.isEmpty() && !isInterruptionRequested())
-        error = guarded([&] { return *result = m_job->result(), QString(); });
+        error = guarded(tr("The workers' results could not be combined: %1"),
+                        [&] { return *result = m_job->result(), QString(); });
     host.unlock();
     stopWorkers();
     error = error.simplified(); // one sentence, whatever a task's message holds
@@ -523,10 +458,11 @@ QString Waiter::startWorkers(const QString &folder)
     const int count = m_job->split(m_workers);
     QList<qint64> pids;
     for (int part = 0; part < count; ++part) {
-        m_processes.emplace_back();
-        m_processes.back().files = folder + u'/' + QString::number(part + 1);
-        if (const QString error = startWorker(part); !error.isEmpty())
+        m_processes.emplace_back().files = folder + u'/' + QString::number(part + 1);
+        if (const QString error = startWorker(part); !error.isEmpty()) {
+            m_processes.back().state = Ended; // it never ran
             return error;
+        }
         pids << m_processes.back().pid;
     }
     emit workersStarted(pids);
@@ -559,23 +495,29 @@ QString Waiter::startWorker(int part)
         return tr("Cannot start worker %1 (%2): %3")
                 .arg(part + 1)
                 .arg(QDir::toNativeSeparators(m_program), starter.errorString());
-    qCDebug(lcWaiter) << "worker" << part + 1 << "pid" << process.pid << starter.arguments();
     return {};
 }
 
-// Until every worker has ended, one has failed, or the task is cancelled.
+// Until every worker has ended, one has failed, or the task is cancelled. Progress goes to the
+// window at most once a tick, and only when it changed.
 QString Waiter::watch()
 {
     for (int ended = 0; !isInterruptionRequested(); sleep(TickMs)) {
+        std::tuple<qint64, qint64, QString> sum;
+        auto &[done, total, text] = sum;
         for (int part = 0; part < int(m_processes.size()); ++part) {
-            if (!update(&m_processes[part]))
-                continue;
-            if (const QString error = collect(part); !error.isEmpty())
-                return error;
-            if (++ended == int(m_processes.size()))
-                return {};
+            const Process &process = m_processes[part];
+            if (update(&m_processes[part])) {
+                const QString error = collect(part);
+                if (!error.isEmpty() || ++ended == int(m_processes.size()))
+                    return error;
+            }
+            done += std::get<0>(process.progress);
+            total += std::get<1>(process.progress);
+            text = text.isEmpty() ? std::get<2>(process.progress) : text;
         }
-        reportProgress();
+        if (std::exchange(m_progress, sum) != sum)
+            emit progressChanged(done, total, text);
     }
     return {};
 }
@@ -587,55 +529,40 @@ bool Waiter::update(Process *process)
     const State before = process->state;
     const QString lock = process->files + LockSuffix;
     // In this order: a worker makes its lock, then its result file, and removes its lock last.
-    const bool hasResult = QFileInfo::exists(process->files + ResultSuffix);
-    const bool seen = QFileInfo::exists(lock);
+    const bool started =
+            QFileInfo::exists(process->files + ResultSuffix) || QFileInfo::exists(lock);
     if (isHeld(lock))
         process->state = Running;
-    else if (seen || hasResult || before == Running || process->clock.hasExpired(StartTimeoutMs))
+    else if (started || before == Running || process->clock.hasExpired(StartTimeoutMs))
         process->state = Ended;
-    if (process->state == Running) {
-        QFile file(process->files + ProgressSuffix);
-        QDataStream in(&file);
-        qint64 done = 0, total = 0;
-        QString text;
-        if (file.open(QIODevice::ReadOnly)
-            && (in >> done >> total >> text).status() == QDataStream::Ok)
-            std::tie(process->done, process->total, process->text) = std::tie(done, total, text);
-    }
+    QFile file(process->files + ProgressSuffix);
+    QDataStream in(&file);
+    qint64 done = 0, total = 0;
+    QString text;
+    if (process->state == Running && file.open(QIODevice::ReadOnly)
+        && (in >> done >> total >> text).status() == QDataStream::Ok)
+        process->progress = {done, total, text};
     return before != Ended && process->state == Ended;
 }
 
 QString Waiter::collect(int part)
 {
     const Process &process = m_processes[part];
-    const QString worker = tr("Worker %1 (pid %2)").arg(part + 1).arg(process.pid);
-    QFile file(process.files + ResultSuffix);
-    QString error = file.open(QIODevice::ReadOnly) ? DataFile::readResult(
-                            &file, m_token, [&](QDataStream &in) { m_job->readResult(part, in); })
-                                                   : tr("ended without a result");
+    QFile file(process.files + ResultSuffix), log(process.files + LogSuffix);
+    const QString error = file.open(QIODevice::ReadOnly)
+            ? DataFile::readResult(&file, m_token,
+                                   [&](QDataStream &in) { m_job->readResult(part, in); })
+            : tr("ended without a result");
     if (error.isEmpty())
         return {};
+    QString message = tr("Worker %1 (pid %2) %3").arg(part + 1).arg(process.pid).arg(error);
     if (error == tr("ended without a result"))
-        error += tr(": it crashed, was killed or could not run");
-    const QString log = lastLogLine(process.files + LogSuffix);
-    return worker + u' ' + error + (log.isEmpty() ? QString() : tr(" (its log ends: %1)").arg(log));
-}
-
-// At most one signal a tick, and only for a change.
-void Waiter::reportProgress()
-{
-    qint64 done = 0, total = 0;
-    QString text;
-    for (const Process &process : m_processes) {
-        done += process.done;
-        total += process.total;
-        if (text.isEmpty())
-            text = process.text;
+        message += tr(": it crashed, was killed or could not run");
+    if (log.open(QIODevice::ReadOnly) && log.seek(qMax<qint64>(0, log.size() - 4096))) {
+        const QString last = QString::fromLocal8Bit(log.readAll()).trimmed().section(u'\n', -1);
+        message += last.isEmpty() ? QString() : tr(" (its log ends: %1)").arg(last.trimmed());
     }
-    if (std::tie(done, total, text) == m_lastProgress)
-        return;
-    m_lastProgress = {done, total, text};
-    emit progressChanged(done, total, text);
+    return message;
 }
 
 // Waits for every worker to end (they saw host.lock go), killing one that has not within a
@@ -644,11 +571,11 @@ void Waiter::stopWorkers()
 {
     QElapsedTimer clock;
     clock.start();
-    for (bool running = true; running; sleep(10)) {
+    for (bool running = true; running; QThread::msleep(10)) {
         running = false;
         for (Process &process : m_processes) {
-            update(&process);
             qint64 holder = 0;
+            update(&process);
             if (process.state != Ended && clock.hasExpired(KillAfterMs)
                 && QLockFile(process.files + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
                 && holder == process.pid)
@@ -658,19 +585,19 @@ void Waiter::stopWorkers()
     }
 }
 
-// On Windows a file cannot be removed while a process holds it open: a worker that has let go of
+// On Windows no file can be removed while a process holds it open: a worker that has let go of
 // its lock may still be closing its log as it exits.
 bool Waiter::removeFolder(QTemporaryDir *folder)
 {
     QElapsedTimer clock;
     clock.start();
     while (!folder->remove() && !clock.hasExpired(KillAfterMs))
-        sleep(10);
+        QThread::msleep(10);
     return !QFileInfo::exists(folder->path());
 }
 
 // Keeps a share of the result until the window has shown it, so that its last copy, however big,
-// is freed on this thread, not the GUI thread.
+// is freed on this thread, not on the GUI thread.
 void Waiter::emitResult(const QVariant &result, double seconds)
 {
     emit succeeded(result, seconds);
@@ -679,30 +606,23 @@ void Waiter::emitResult(const QVariant &result, double seconds)
         m_wake.wait(&m_mutex);
 }
 
+// Waits `ms`, or less if cancel() comes.
 void Waiter::sleep(int ms)
 {
     QMutexLocker locker(&m_mutex);
-    if (!m_woken)
+    if (!isInterruptionRequested())
         m_wake.wait(&m_mutex, ms);
-    m_woken = false;
-}
-
-void Waiter::wake()
-{
-    const QMutexLocker locker(&m_mutex);
-    m_woken = true;
-    m_wake.wakeAll();
 }
 
 // The folders of apps that were killed. Only a folder that is provably this program's (its exact
-// name, only files of its names, no symlink, and a host.lock written by this program or its worker
-// program), and only once no process holds a lock in it: a stopped worker keeps its folder until
-// it runs again.
+// name, nothing in it but files of its names, and a host.lock written by this program or by its
+// worker program), and only once no process holds a lock in it: a worker stopped in a debugger
+// keeps its folder, and ends itself once it runs again.
 void Waiter::removeAbandonedFolders(const QLockFile &host)
 {
-    QString self; // the name that this program's locks give it
+    QString self; // what this program's locks call it
     host.getLockInfo(nullptr, nullptr, &self);
-    const QString worker = QFileInfo(m_program).fileName(); // with ".exe" on Windows
+    const QString worker = QFileInfo(m_program).fileName(); // locks leave out ".exe"
     const QFileInfoList folders =
             QDir(QDir::tempPath())
                     .entryInfoList({FolderPrefix + QStringLiteral("??????")},
@@ -720,7 +640,7 @@ void Waiter::removeAbandonedFolders(const QLockFile &host)
         if (!ours || !QLockFile(lock).getLockInfo(nullptr, nullptr, &program)
             || (program != self && program != worker && !worker.startsWith(program + u'.')))
             continue;
-        bool held = false; // host.lock last: it proves the folder ours
+        bool held = false; // host.lock last: it proves the folder this program's
         for (const QFileInfo &file : files)
             held = held
                     || (file.suffix() == QLatin1String("lock") && file.filePath() != lock

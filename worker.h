@@ -4,7 +4,9 @@
 #ifndef WORKER_H
 #define WORKER_H
 
+#include <QDataStream>
 #include <QElapsedTimer>
+#include <QLockFile>
 #include <QMutex>
 #include <QThread>
 #include <QVariant>
@@ -17,8 +19,6 @@
 
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
-class QDataStream;
-class QLockFile;
 class QTemporaryDir;
 QT_END_NAMESPACE
 
@@ -32,23 +32,34 @@ using Progress = std::function<void(qint64 done, qint64 total, const QString &te
 //
 // The demo estimates e: the mean number of uniform(0,1) draws whose sum first exceeds 1 is e.
 
+// Input and result travel between processes in files, through their QDataStream operators.
 struct TaskInput
 {
     quint64 trials = 100'000'000; // about 4 s on one core, in a release build
     quint32 seed = 1;
+    friend QDataStream &operator<<(QDataStream &out, const TaskInput &input)
+    {
+        return out << input.trials << input.seed;
+    }
+    friend QDataStream &operator>>(QDataStream &in, TaskInput &input)
+    {
+        return in >> input.trials >> input.seed;
+    }
 };
 
 struct TaskResult
 {
     double estimate = 0;
     quint64 trials = 0;
+    friend QDataStream &operator<<(QDataStream &out, const TaskResult &result)
+    {
+        return out << result.estimate << result.trials;
+    }
+    friend QDataStream &operator>>(QDataStream &in, TaskResult &result)
+    {
+        return in >> result.estimate >> result.trials;
+    }
 };
-
-// Input and result travel between processes in files, through these operators.
-QDataStream &operator<<(QDataStream &out, const TaskInput &input);
-QDataStream &operator>>(QDataStream &in, TaskInput &input);
-QDataStream &operator<<(QDataStream &out, const TaskResult &result);
-QDataStream &operator>>(QDataStream &in, TaskResult &result);
 
 namespace Task {
 // For a terminal: `--worker` runs the input that these options give.
@@ -81,8 +92,9 @@ public:
 
 namespace TaskGlue { // between the task's types and the machinery
 std::unique_ptr<Job> newJob(const TaskInput &input);
-QByteArray inputFromOptions(const QCommandLineParser &parser, QString *error);
-QString work(QDataStream &in, QDataStream &out, const Progress &progress); // may throw
+// A worker's work: its input from `in`, or from the task's options if `in` is empty.
+QString work(const QCommandLineParser &options, QDataStream &in, QDataStream &out,
+             const Progress &progress); // may throw
 } // namespace TaskGlue
 
 // The start of every file between the app and a worker: a file that lacks it, or carries another
@@ -98,18 +110,15 @@ QString readResult(QIODevice *file, const QByteArray &token,
 // The worker process (`--worker`). The work runs on a thread of its own while the main thread
 // writes progress and watches the app: the process ends the moment the app cancels or is gone,
 // even if the work never checks a flag.
-class Worker : public QObject
+class Worker
 {
-    Q_OBJECT
-
 public:
     // Reads its input from `in`, writes its result to `out`, returns a line for the terminal.
     using Work = std::function<QString(QDataStream &in, QDataStream &out, const Progress &)>;
     enum ExitCode { ExitOk, ExitUsage, ExitFailed, ExitCancelled };
 
-    // `inputFile` is the app's file "<folder>/<n>.input", or "" for `terminalInput`.
-    Worker(const QString &inputFile, const QByteArray &terminalInput, Work work);
-    ~Worker() override;
+    // `inputFile` is the app's file "<folder>/<n>.input", or "" in a terminal.
+    Worker(const QString &inputFile, Work work);
     int exec();
 
 private:
@@ -118,13 +127,10 @@ private:
     void finish(QIODevice *result);
 
     QString m_files; // the app's folder and this worker's number: "<folder>/2"
-    QByteArray m_terminalInput;
     Work m_work;
-    std::unique_ptr<QLockFile> m_lock; // held while this worker lives
+    QLockFile m_lock; // held while this worker lives
     QMutex m_mutex; // guards the progress the work stores
-    qint64 m_done = 0;
-    qint64 m_total = 0;
-    QString m_text;
+    std::tuple<qint64, qint64, QString> m_progress; // done, total, text
     qint64 m_shownDone = -1; // as last written or printed
     QElapsedTimer m_printed;
     // Set by the work's thread before it ends:
@@ -143,13 +149,16 @@ public:
     using JobMaker = std::function<std::unique_ptr<Job>()>;
 
     explicit Waiter(QObject *parent = nullptr);
-    ~Waiter() override; // cancels, and waits for the workers' end
+    ~Waiter() override
+    {
+        cancel();
+        wait();
+    } // the workers end first
 
     void start(std::unique_ptr<Job> job, int workers);
     void cancel();
     void resultShown(); // the window calls it once it has shown a result
-    // Workers run this program unless told otherwise; another program (a test's) comes with its
-    // own jobs, which replace the ones start() is given.
+    // Workers run this program, or another (a test's) with its own jobs in place of start()'s.
     void setWorkerProgram(const QString &program, const JobMaker &makeJob = {});
 
 signals:
@@ -170,8 +179,7 @@ private:
         qint64 pid = 0;
         State state = Starting;
         QElapsedTimer clock; // since its start
-        qint64 done = 0, total = 0;
-        QString text;
+        std::tuple<qint64, qint64, QString> progress; // done, total, text
     };
 
     QString runIn(const QString &folder, QVariant *result);
@@ -180,26 +188,23 @@ private:
     QString watch();
     bool update(Process *process);
     QString collect(int part);
-    void reportProgress();
     void stopWorkers();
     bool removeFolder(QTemporaryDir *folder);
     void emitResult(const QVariant &result, double seconds);
     void sleep(int ms);
-    void wake();
     void removeAbandonedFolders(const QLockFile &host);
 
     QString m_program;
     JobMaker m_makeJob;
-    QMutex m_mutex; // guards the two flags that wake run() early
+    QMutex m_mutex; // for m_wake: cancel() and resultShown() wake run()
     QWaitCondition m_wake;
-    bool m_woken = false; // by cancel()
-    bool m_shown = false; // by resultShown()
+    bool m_shown = false;
     // One task's state: set by start(), then run()'s alone.
     std::unique_ptr<Job> m_job;
     int m_workers = 1;
     QByteArray m_token;
     std::vector<Process> m_processes;
-    std::tuple<qint64, qint64, QString> m_lastProgress; // as last sent
+    std::tuple<qint64, qint64, QString> m_progress; // as last sent
 };
 
 #endif // WORKER_H

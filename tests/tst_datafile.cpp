@@ -132,7 +132,7 @@ void tst_DataFile::refusesABadFileWithOneClearError_data()
     row("cut in the token", good.left(headerSize - 2), "cut short", false);
     row("garbage", "This is not a result file.", "not a file of this program", false);
     row("another program's magic", changed(good, 0), "not a file of this program", false);
-    row("another format version", changed(good, 5), "format version", false);
+    row("another format version", changed(good, 5), "another version", false);
     row("another task's token", resultFile(Done, writePayload, "x7"), "another task", false);
     row("no state", good.left(headerSize), "without a result", false);
     row("no result (worker ended first)", resultFile(NoResult), "without a result", false);

@@ -179,8 +179,5 @@ int main(int argc, char *argv[])
     parser.process(app);
     if (parser.isSet(QStringLiteral("host")))
         return host(parser.value(QStringLiteral("host")).toInt());
-    QByteArray input; // without --input: an empty input, serialized
-    QDataStream out(&input, QIODevice::WriteOnly);
-    out << QByteArray();
-    return Worker(parser.value(QStringLiteral("input")), input, work).exec();
+    return Worker(parser.value(QStringLiteral("input")), work).exec();
 }
