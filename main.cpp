@@ -8,8 +8,8 @@
 #include <QTextStream>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
+#include <string_view>
 
 #ifdef Q_OS_WIN
 #include <qt_windows.h>
@@ -56,9 +56,7 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral(APP_NAME));
     QCoreApplication::setApplicationVersion(QStringLiteral(APP_VERSION));
     // A worker needs no display; the window takes Qt's own options (-style, -platform...).
-    const bool worker = std::any_of(argv, argv + argc, [](const char *argument) {
-        return !std::strcmp(argument, "--worker");
-    });
+    const bool worker = std::find(argv, argv + argc, std::string_view("--worker")) != argv + argc;
     useParentConsole();
     const std::unique_ptr<QCoreApplication> app(worker ? new QCoreApplication(argc, argv)
                                                        : new QApplication(argc, argv));

@@ -74,6 +74,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
     setCentralWidget(createWidgets());
     createActions();
     statusBar()->addWidget(m_statusLabel = newValueLabel("statusLabel"), 1);
+    m_statusLabel->setMaximumHeight(m_statusLabel->fontMetrics().lineSpacing() * 3); // + tooltip
 
     connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
     connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);

@@ -23,7 +23,7 @@
 #include <stdexcept>
 #include <utility>
 
-#ifdef Q_OS_WIN // for killProcess()
+#ifdef Q_OS_WIN // for processRuns()
 #include <qt_windows.h>
 #else
 #include <signal.h>
@@ -160,16 +160,19 @@ bool isHeld(const QString &lockFile)
             && (!lock.getLockInfo(nullptr, nullptr, nullptr) || !lock.removeStaleLockFile());
 }
 
-// Qt starts a detached process, but has no call to end one.
-void killProcess(qint64 pid)
+// Qt starts a detached process, but can neither ask about it nor end it. True if `pid` runs.
+bool processRuns(qint64 pid, bool kill = false)
 {
 #ifdef Q_OS_WIN
-    if (const HANDLE process = OpenProcess(PROCESS_TERMINATE, FALSE, DWORD(pid))) {
+    const HANDLE process = OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE, FALSE, DWORD(pid));
+    const bool runs = process && WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
+    if (runs && kill)
         TerminateProcess(process, 1);
+    if (process)
         CloseHandle(process);
-    }
+    return runs;
 #else
-    ::kill(pid_t(pid), SIGKILL);
+    return ::kill(pid_t(pid), kill ? SIGKILL : 0) == 0;
 #endif
 }
 
@@ -250,9 +253,9 @@ QString DataFile::readResult(QIODevice *file, const QByteArray &token,
         return tr("left a result file that %1").arg(error);
     if (itsToken != token)
         return tr("left a result file of another task");
-    if ((in >> state).status() == QDataStream::Ok && state == Failed)
-        return tr("failed: %1")
-                .arg((in >> message).status() == QDataStream::Ok ? message : tr("?"));
+    in >> state;
+    if (state == Failed && (in >> message).status() == QDataStream::Ok)
+        return tr("failed: %1").arg(message);
     if (state != Done)
         return tr("ended without a result");
     const QString error = guarded(tr("left a result that does not decode: %1"),
@@ -305,9 +308,7 @@ int Worker::exec()
 // On the work's thread. The result file says that the result is there only once it is written.
 void Worker::work(QIODevice *input, QIODevice *result)
 {
-    QDataStream in(input), out(result);
-    in.setVersion(StreamVersion);
-    out.setVersion(StreamVersion);
+    QDataStream in(input), out(result); // their version: the headers' (in a terminal, any)
     if (QByteArray token; !m_files.isEmpty()) {
         if (m_error = DataFile::readHeader(in, &token); !m_error.isEmpty()) {
             m_error = tr("its input file %1").arg(m_error);
@@ -533,7 +534,8 @@ bool Waiter::update(Process *process)
             QFileInfo::exists(process->files + ResultSuffix) || QFileInfo::exists(lock);
     if (isHeld(lock))
         process->state = Running;
-    else if (started || before == Running || process->clock.hasExpired(StartTimeoutMs))
+    else if (started || before == Running || !processRuns(process->pid)
+             || process->clock.hasExpired(StartTimeoutMs)) // a zombie runs, for kill()
         process->state = Ended;
     QFile file(process->files + ProgressSuffix);
     QDataStream in(&file);
@@ -571,7 +573,7 @@ void Waiter::stopWorkers()
 {
     QElapsedTimer clock;
     clock.start();
-    for (bool running = true; running; QThread::msleep(10)) {
+    for (bool running = true; running;) {
         running = false;
         for (Process &process : m_processes) {
             qint64 holder = 0;
@@ -579,9 +581,10 @@ void Waiter::stopWorkers()
             if (process.state != Ended && clock.hasExpired(KillAfterMs)
                 && QLockFile(process.files + LockSuffix).getLockInfo(&holder, nullptr, nullptr)
                 && holder == process.pid)
-                killProcess(process.pid);
+                processRuns(process.pid, true);
             running = running || process.state != Ended;
         }
+        QThread::msleep(running ? 10 : 0);
     }
 }
 
