@@ -1,18 +1,17 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// libFuzzer target for DataFile::read, as both of its callers use it: the waiter reads result
-// files that a crashing, killed or buggy worker may have left in any state, and a worker reads
-// its input file, which anyone who can write to the task's folder may have damaged or replaced:
-// one reader, one call (the device, the worker's token), so no byte sequence may crash it, leak,
-// or make it allocate far more than the file's size. Run by .ci/fuzz, whose seeds
-// (tests/fuzz/make-seeds.sh) are result files and the results of workers given input files, good
-// and broken, all with this reader's token, so that the fuzzer starts past the token check.
+// libFuzzer target for DataFile::readResult, the reader of the one kind of file the app did not
+// write: a worker's result file, which a crashing, killed or buggy worker may have left in any
+// state. Its decode reads what TestJob reads, a QString. No byte sequence may crash it, leak, or
+// make it allocate far more than the file's size. Run by .ci/fuzz, whose seeds
+// (tests/fuzz/make-seeds.sh) are the test worker's result files, good and broken, all with this
+// target's token, so that the fuzzer starts past the token check.
 
 #include "worker.h"
 
 #include <QBuffer>
-#include <QByteArray>
+#include <QDataStream>
 
 #include <cstddef>
 #include <cstdint>
@@ -21,17 +20,19 @@
 namespace {
 const QByteArray Token = "fuzz-token"; // as in make-seeds.sh and resultfile.dict
 
-bool readFile(const QByteArray &bytes, DataFile::Contents *contents, QString *error)
+QString readFile(const QByteArray &bytes, QString *result, bool *decoded)
 {
     QBuffer buffer;
     buffer.setData(bytes);
     if (!buffer.open(QIODevice::ReadOnly))
         std::abort();
-    return DataFile::read(&buffer, Token, contents, error);
+    return DataFile::readResult(&buffer, Token, [&](QDataStream &in) {
+        in >> *result;
+        *decoded = true;
+    });
 }
 
-// A failed check is a finding: abort() makes libFuzzer save the input.
-void check(bool condition)
+void check(bool condition) // a failed check is a finding: abort() makes libFuzzer save the input
 {
     if (!condition)
         std::abort();
@@ -43,31 +44,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // fromRawData does not copy: ASan sees any read past the fuzzer's own buffer.
     const QByteArray bytes =
             QByteArray::fromRawData(reinterpret_cast<const char *>(data), qsizetype(size));
-    DataFile::Contents contents;
-    QString error;
-    const bool ok = readFile(bytes, &contents, &error);
+    QString result;
+    bool decoded = false;
+    const QString error = readFile(bytes, &result, &decoded);
 
-    // The contract the waiter relies on: a failure always says why, a success never does; what
-    // is accepted is of this run, and no bigger than the file. (A file may hold both a task's
-    // error and a result, though the worker never writes both: the waiter then reports the error.)
-    check(ok == error.isEmpty());
-    if (!ok)
+    // What the waiter relies on: a result is accepted only once decoded, and is no bigger than
+    // the file.
+    if (!error.isEmpty())
         return 0;
-    check(contents.token == Token);
-    check(contents.data.size() <= bytes.size());
+    check(decoded);
+    check(result.size() * 2 <= bytes.size());
 
-    // Whatever was accepted survives a round trip through the writer unchanged: the reader and
-    // the writer agree on the format.
+    // What was accepted survives a round trip through the worker's format unchanged.
     QByteArray written;
     {
         QBuffer out(&written);
         check(out.open(QIODevice::WriteOnly));
-        check(DataFile::write(&out, contents));
+        QDataStream stream(&out);
+        DataFile::writeHeader(stream, Token);
+        stream << quint8(1) << result; // the state Done, then the result
+        check(stream.status() == QDataStream::Ok);
     }
-    DataFile::Contents again;
-    QString againError;
-    check(readFile(written, &again, &againError));
-    check(again.error == contents.error);
-    check(again.data == contents.data);
+    QString again;
+    bool againDecoded = false;
+    check(readFile(written, &again, &againDecoded).isEmpty());
+    check(again == result && again.isNull() == result.isNull());
     return 0;
 }

@@ -4,12 +4,12 @@
 #
 # Usage: make-seeds.sh TESTWORKER OUTDIR
 #
-# Writes the fuzzer's seed corpus into OUTDIR: one result file per mode of the test worker
-# (tests/testworker), written by the real worker machinery, good ones and broken ones; and the
-# results of workers handed some of those as their input file (--input), which the same reader
-# parses: one that the worker takes, and broken ones that it refuses, saying why in its result. It
-# needs only a built test worker and knows nothing of the task, so it works on any task swapped in.
-# The token is the fuzzer's own (fuzz_resultfile.cpp), so that the seeds pass its token check.
+# Writes the fuzzer's seed corpus into OUTDIR: the result file that the test worker
+# (tests/testworker) leaves in each of its modes that write one, good ones and broken ones, written
+# by the real worker machinery. Each worker is given an input file as the waiter writes it (the
+# header with the fuzzer's token, then a TestJob's part: a QByteArray), so that the results carry
+# the token of fuzz_resultfile.cpp and pass its token check. It needs only a built test worker and
+# knows nothing of the task, so it works on any task swapped in.
 set -euo pipefail
 
 if (($# != 2)); then
@@ -23,40 +23,44 @@ token=fuzz-token
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# A worker with --result runs while someone holds the host.lock beside its file, as the app does:
-# this script holds it (flock, the kernel lock that QLockFile also takes) until it exits.
+# A worker runs while someone holds the host.lock beside its files, as the app does: this script
+# holds it (flock, the kernel lock that QLockFile also takes) until it exits.
 exec 9>"$work/host.lock"
 flock -n 9
 
-# NAME MODE [MIB [INPUT [STATUS]]]: the file that `testworker --worker` leaves in a result file
-# made for it, given the input file INPUT (a seed made before) if not empty. STATUS: the exit
-# codes allowed, by default 0 (a result, or a broken file as asked) and 2 (the job threw, and the
-# file says so); 4 is a worker that refused its input file, and wrote why.
+be32() { # a big-endian quint32, as QDataStream writes lengths
+    # shellcheck disable=SC2059 # the format is made of the bytes' octal escapes
+    printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \
+        $(($1 >> 8 & 255)) $(($1 & 255)))"
+}
+
+# NAME MODE [MIB]: the result file of `testworker --worker --input NAME.input` in MODE. Exit
+# status 0 (a result, or a broken file as asked) or 2 (the work threw, and the file says so).
 seed() {
-    local name=$1 mode=$2 mib=${3:-1} input=${4:-} allowed=${5:-"0 2"} status=0
-    local options=(--worker --result "$work/$name" --token "$token")
-    [[ -z $input ]] || options+=(--input "$out/$input")
-    : >"$work/$name" # the worker writes only into a file that exists
+    local name=$1 mode=$2 mib=${3:-1} data="input of $1" status=0
+    # magic "LTR3", format version 5, the token; then the worker's part of the input
+    {
+        printf 'LTR3\000\005'
+        be32 ${#token}
+        printf %s "$token"
+        be32 ${#data}
+        printf %s "$data"
+    } >"$work/$name.input"
     TESTWORKER_MODE=$mode TESTWORKER_MILLIS=0 TESTWORKER_MIB=$mib \
-        "$testworker" "${options[@]}" >"$work/$name.out" 2>&1 || status=$?
-    if [[ " $allowed " != *" $status "* ]] || [[ ! -s $work/$name ]]; then
+        "$testworker" --worker --input "$work/$name.input" >"$work/$name.out" 2>&1 || status=$?
+    if [[ $status != [02] ]] || [[ ! -s $work/$name.result ]]; then
         echo "make-seeds.sh: the test worker in mode $mode exited with $status and wrote" \
-            "$(stat -c %s "$work/$name") bytes:" >&2
+            "$(stat -c %s "$work/$name.result" 2>/dev/null || echo no) bytes:" >&2
         cat "$work/$name.out" >&2
         exit 1
     fi
-    mv "$work/$name" "$out/$name"
+    mv "$work/$name.result" "$out/$name"
 }
 
 seed ok ok
+seed args args
 seed big-0 big 0
 seed big-1 big 1
-for mode in throw garbage truncated version hugelength hugeresult foreign; do
+for mode in throw undecodable garbage foreign; do
     seed "$mode" "$mode"
-done
-# Input files: a good one (a result of mode ok has an input file's shape: the token, no error,
-# data), echoed back by the worker, then broken ones, refused.
-seed input-echo echo 1 ok
-for input in garbage truncated version foreign; do
-    seed "input-$input" ok 1 "$input" 4
 done
