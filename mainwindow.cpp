@@ -26,13 +26,12 @@ Widget *named(Widget *widget, const char *objectName) // tests find widgets by o
 }
 
 // A label that shows data: plain text (never markup, whatever the data holds), selectable, read
-// by screen readers as its text, and never wider than the window, however long the text.
+// by screen readers as its text, and never wider than the window: a long line is cut.
 QLabel *newValueLabel(const char *objectName)
 {
     auto label = named(new QLabel, objectName);
     label->setTextFormat(Qt::PlainText);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setWordWrap(true);
     label->setMinimumWidth(1);
     return label;
 }
@@ -74,7 +73,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
     setCentralWidget(createWidgets());
     createActions();
     statusBar()->addWidget(m_statusLabel = newValueLabel("statusLabel"), 1);
-    m_statusLabel->setMaximumHeight(m_statusLabel->fontMetrics().lineSpacing() * 3); // + tooltip
+    m_statusLabel->setWordWrap(true); // on three lines, and whole in its tooltip
+    m_statusLabel->setFixedHeight(m_statusLabel->fontMetrics().lineSpacing() * 3);
 
     connect(m_startButton, &QPushButton::clicked, this, &MainWindow::start);
     connect(m_cancelButton, &QPushButton::clicked, &m_waiter, &Waiter::cancel);
@@ -89,7 +89,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
             [this](qint64 done, qint64 total, const QString &text) {
                 m_progressBar->setValue(
                         total > 0 ? int(double(done) / double(total) * ProgressSteps) : 0);
-                m_progressLabel->setText(text);
+                m_progressLabel->setText(text.simplified());
             });
     connect(&m_waiter, &Waiter::succeeded, this, &MainWindow::showResult);
     connect(&m_waiter, &Waiter::failed, this, &MainWindow::showStatus);

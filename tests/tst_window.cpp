@@ -23,6 +23,7 @@ private slots:
     void progressReachesTheWindowAtMostTwentyTimesASecond();
     void cancelEndsEveryWorkerEvenOneThatNeverChecks();
     void quitEndsEveryWorkerEvenOneThatNeverChecks();
+    void messageOfAnyLengthIsOneSentenceThatFits();
     void qtOptionsAreTakenAndABadOptionIsOneSentence_data();
     void qtOptionsAreTakenAndABadOptionIsOneSentence();
 
@@ -139,6 +140,24 @@ void tst_Window::quitEndsEveryWorkerEvenOneThatNeverChecks()
     QTRY_VERIFY(!window->isVisible());
     window.reset(); // as main() returns: the waiter's destructor waits for the workers' end
     QVERIFY(!anyProcessExists(pids));
+}
+
+// A task's message of 20,000 characters over many lines: one sentence, and the window keeps its
+// size.
+void tst_Window::messageOfAnyLengthIsOneSentenceThatFits()
+{
+    auto window = newWindow();
+    const QSize size = window->size();
+    const QByteArray message = QByteArray("a line of a long message.\n").repeated(800);
+    const WorkerMode longThrow("throw", {{"TESTWORKER_TEXT", message}});
+    click(window.get(), "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    const QString shown = status(window.get());
+    QVERIFY2(shown.startsWith(QLatin1String("Worker 1")) && shown.size() > 20000,
+             qPrintable(shown.left(200)));
+    QVERIFY(!shown.contains(u'\n'));
+    QCOMPARE(widget<QLabel>(window.get(), "statusLabel")->toolTip(), shown);
+    QCOMPARE(window->size(), size);
 }
 
 void tst_Window::qtOptionsAreTakenAndABadOptionIsOneSentence_data()

@@ -20,7 +20,7 @@
 //   TESTWORKER_ONCE    a path: only the first worker to create it takes MODE; the others work
 //                      as in ok
 //   TESTWORKER_MILLIS  how long the work takes (default 200)
-//   TESTWORKER_TEXT    the text of its progress reports (default: none)
+//   TESTWORKER_TEXT    the text of its progress reports (default: none), and what throw throws
 //   TESTWORKER_STAMP   a path: the work writes there the steady clock's nanoseconds as it returns
 //                      its result (the benchmark's handoff)
 //   TESTWORKER_START_STAMP  the same, as the work starts, holding its input
@@ -95,8 +95,10 @@ void stamp(const char *variable = "TESTWORKER_STAMP")
 
 void fault(const QByteArray &mode)
 {
-    if (mode == "throw")
-        throw std::runtime_error("thrown on purpose halfway");
+    if (mode == "throw") // with TESTWORKER_TEXT as its message, if there is one
+        throw std::runtime_error(
+                qEnvironmentVariable("TESTWORKER_TEXT", QStringLiteral("thrown on purpose halfway"))
+                        .toStdString());
     if (mode == "crash") {
         say("crashing halfway");
         std::raise(SIGSEGV);
