@@ -390,16 +390,13 @@ void Waiter::start(std::unique_ptr<Job> job, int workers)
 
 void Waiter::cancel()
 {
-    const QMutexLocker locker(&m_mutex);
     requestInterruption(); // nothing if it is not running
-    m_wake.wakeAll();
+    m_wakeUp.release();
 }
 
 void Waiter::resultShown()
 {
-    const QMutexLocker locker(&m_mutex);
-    m_shown = true;
-    m_wake.wakeAll();
+    m_wakeUp.release();
 }
 
 void Waiter::setWorkerProgram(const QString &program, const JobMaker &makeJob)
@@ -414,7 +411,7 @@ void Waiter::run()
     clock.start();
     m_processes.clear();
     m_progress = {};
-    m_shown = false;
+    m_wakeUp.tryAcquire(m_wakeUp.available()); // what came while it did not run
     m_token = QByteArray::number(QRandomGenerator::system()->generate64(), 36);
     QVariant result;
     QString error;
@@ -503,7 +500,7 @@ QString Waiter::startWorker(int part)
 // window at most once a tick, and only when it changed.
 QString Waiter::watch()
 {
-    for (int ended = 0; !isInterruptionRequested(); sleep(TickMs)) {
+    for (int ended = 0; !isInterruptionRequested(); m_wakeUp.tryAcquire(1, TickMs)) {
         std::tuple<qint64, qint64, QString> sum;
         auto &[done, total, text] = sum;
         for (int part = 0; part < int(m_processes.size()); ++part) {
@@ -599,22 +596,12 @@ bool Waiter::removeFolder(QTemporaryDir *folder)
     return !QFileInfo::exists(folder->path());
 }
 
-// Keeps a share of the result until the window has shown it, so that its last copy, however big,
-// is freed on this thread, not on the GUI thread.
+// Keeps a share of the result until the window has shown it (or cancels), so that its last copy,
+// however big, is freed on this thread, not on the GUI thread.
 void Waiter::emitResult(const QVariant &result, double seconds)
 {
     emit succeeded(result, seconds);
-    QMutexLocker locker(&m_mutex);
-    while (!m_shown && !isInterruptionRequested())
-        m_wake.wait(&m_mutex);
-}
-
-// Waits `ms`, or less if cancel() comes.
-void Waiter::sleep(int ms)
-{
-    QMutexLocker locker(&m_mutex);
-    if (!isInterruptionRequested())
-        m_wake.wait(&m_mutex, ms);
+    m_wakeUp.acquire();
 }
 
 // The folders of apps that were killed. Only a folder that is provably this program's (its exact

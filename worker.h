@@ -8,9 +8,9 @@
 #include <QElapsedTimer>
 #include <QLockFile>
 #include <QMutex>
+#include <QSemaphore>
 #include <QThread>
 #include <QVariant>
-#include <QWaitCondition>
 
 #include <functional>
 #include <memory>
@@ -191,14 +191,11 @@ private:
     void stopWorkers();
     bool removeFolder(QTemporaryDir *folder);
     void emitResult(const QVariant &result, double seconds);
-    void sleep(int ms);
     void removeAbandonedFolders(const QLockFile &host);
 
     QString m_program;
     JobMaker m_makeJob;
-    QMutex m_mutex; // for m_wake: cancel() and resultShown() wake run()
-    QWaitCondition m_wake;
-    bool m_shown = false;
+    QSemaphore m_wakeUp; // released by cancel() and resultShown()
     // One task's state: set by start(), then run()'s alone.
     std::unique_ptr<Job> m_job;
     int m_workers = 1;

@@ -175,8 +175,22 @@ inline void killProcess(qint64 pid)
 #endif
 }
 
+// A waiter's signals as the GUI thread gets them, queued, as the window gets them. (A QSignalSpy
+// takes a signal on the thread that emits it, the waiter's, and a test that reads it races.)
+template<typename... Args>
+class QueuedSpy : public QObject, public QList<QVariantList>
+{
+public:
+    template<typename Signal>
+    QueuedSpy(Waiter *waiter, Signal signal)
+    {
+        connect(waiter, signal, this,
+                [this](const Args &...args) { append({QVariant::fromValue(args)...}); });
+    }
+};
+
 // The pids of a task's workers, as the waiter tells them.
-inline QList<qint64> pidsOf(const QSignalSpy &workersStarted)
+inline QList<qint64> pidsOf(const QList<QVariantList> &workersStarted)
 {
     return workersStarted.isEmpty()
             ? QList<qint64>()

@@ -213,7 +213,7 @@ void tst_DemoTask::windowShowsTheEstimate()
     workersBox->setValue(workers);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy started(window.waiter(), &Waiter::workersStarted);
+    QueuedSpy<QList<qint64>> started(window.waiter(), &Waiter::workersStarted);
 
     click(&window, "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(&window), TaskTimeout);

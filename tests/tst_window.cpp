@@ -49,7 +49,7 @@ void tst_Window::cleanup()
 void tst_Window::startShowsTheResultAndTheTime()
 {
     auto window = newWindow("twelve bytes");
-    QSignalSpy succeeded(window->waiter(), &Waiter::succeeded);
+    QueuedSpy<QVariant, double> succeeded(window->waiter(), &Waiter::succeeded);
     click(window.get(), "startButton");
     QVERIFY(!isIdle(window.get()));
     QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
@@ -67,7 +67,7 @@ void tst_Window::windowAnswersWhileATaskRuns()
     auto window = newWindow(QByteArray(8 << 20, 'x'), 2);
     const WorkerMode slow("ok", {{"TESTWORKER_MILLIS", "1500"}});
     TestJob::ranOnGuiThread = false;
-    QSignalSpy started(window->waiter(), &Waiter::workersStarted);
+    QueuedSpy<QList<qint64>> started(window->waiter(), &Waiter::workersStarted);
     click(window.get(), "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty(), TaskTimeout);
     m_pids = pidsOf(started);
@@ -85,8 +85,8 @@ void tst_Window::progressReachesTheWindowAtMostTwentyTimesASecond()
 {
     auto window = newWindow();
     const WorkerMode steps("ok", {{"TESTWORKER_MILLIS", "2000"}, {"TESTWORKER_TEXT", "step text"}});
-    QSignalSpy progress(window->waiter(), &Waiter::progressChanged);
-    QSignalSpy succeeded(window->waiter(), &Waiter::succeeded);
+    QueuedSpy<qint64, qint64, QString> progress(window->waiter(), &Waiter::progressChanged);
+    QueuedSpy<QVariant, double> succeeded(window->waiter(), &Waiter::succeeded);
     QElapsedTimer clock;
     clock.start();
     click(window.get(), "startButton");
@@ -106,8 +106,8 @@ QList<qint64> tst_Window::startHungTask(MainWindow *window, int workers)
 {
     widget<QSpinBox>(window, "workersBox")->setValue(workers);
     const WorkerMode hang("hang");
-    QSignalSpy started(window->waiter(), &Waiter::workersStarted);
-    QSignalSpy progress(window->waiter(), &Waiter::progressChanged);
+    QueuedSpy<QList<qint64>> started(window->waiter(), &Waiter::workersStarted);
+    QueuedSpy<qint64, qint64, QString> progress(window->waiter(), &Waiter::progressChanged);
     click(window, "startButton");
     // Every worker runs (it holds its lock and reports progress) before the test goes on.
     QTest::qWaitFor(

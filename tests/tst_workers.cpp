@@ -58,7 +58,7 @@ void tst_Workers::cleanup()
 QVariant tst_Workers::runTask(MainWindow *window)
 {
     QVariant result;
-    QSignalSpy started(window->waiter(), &Waiter::workersStarted);
+    QueuedSpy<QList<qint64>> started(window->waiter(), &Waiter::workersStarted);
     const auto ended = [this] { m_leftAtEnd = m_temp.entries(); };
     const QList<QMetaObject::Connection> connections {
             connect(window->waiter(), &Waiter::succeeded, this,
@@ -126,8 +126,8 @@ void tst_Workers::killedWorkerIsNamed()
 {
     auto window = newWindow();
     const WorkerMode hang("hang");
-    QSignalSpy started(window->waiter(), &Waiter::workersStarted);
-    QSignalSpy progress(window->waiter(), &Waiter::progressChanged);
+    QueuedSpy<QList<qint64>> started(window->waiter(), &Waiter::workersStarted);
+    QueuedSpy<qint64, qint64, QString> progress(window->waiter(), &Waiter::progressChanged);
     click(window.get(), "startButton");
     QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty(), TaskTimeout); // it runs: it holds its lock
     m_pids = pidsOf(started);
@@ -185,8 +185,8 @@ void tst_Workers::inputIsSplitOnceAndResultsCombineInOrder()
     const QByteArray input = "abcdefghi";
     Waiter waiter;
     waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
-    QSignalSpy succeeded(&waiter, &Waiter::succeeded);
-    QSignalSpy started(&waiter, &Waiter::workersStarted);
+    QueuedSpy<QVariant, double> succeeded(&waiter, &Waiter::succeeded);
+    QueuedSpy<QList<qint64>> started(&waiter, &Waiter::workersStarted);
     connect(&waiter, &Waiter::succeeded, &waiter, &Waiter::resultShown);
     TestJob::splits = 0;
     waiter.start(std::make_unique<TestJob>(input), workers);
