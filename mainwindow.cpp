@@ -82,8 +82,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_waiter(this)
         QStringList texts;
         for (qint64 pid : pids)
             texts << QString::number(pid);
-        showStatus(tr("Running in %n worker(s), pid %1...", nullptr, int(pids.size()))
-                           .arg(texts.join(QLatin1String(", "))));
+        showStatus(tr("Running: worker pids %1...").arg(texts.join(QLatin1String(", "))));
     });
     connect(&m_waiter, &Waiter::progressChanged, this,
             [this](qint64 done, qint64 total, const QString &text) {

@@ -454,6 +454,8 @@ QString Waiter::runIn(const QString &folder, QVariant *result)
 QString Waiter::startWorkers(const QString &folder)
 {
     const int count = m_job->split(m_workers);
+    if (count < 1 || count > m_workers)
+        return tr("The task split its input into %1 parts, not 1 to %2").arg(count).arg(m_workers);
     QList<qint64> pids;
     for (int part = 0; part < count; ++part) {
         m_processes.emplace_back().files = folder + u'/' + QString::number(part + 1);

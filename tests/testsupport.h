@@ -136,7 +136,7 @@ public:
     }
 
 private:
-    QTemporaryDir m_folder {QDir::tempPath() + QStringLiteral("/longtaskrunnin-tests-XXXXXX")};
+    QTemporaryDir m_folder {QDir::tempPath() + QStringLiteral("/" APP_NAME "-tests-XXXXXX")};
 };
 
 // Qt has no call that asks about, stops or kills a process by its pid.

@@ -27,6 +27,7 @@ private slots:
     void commandLineHoldsNoTaskData();
     void inputIsSplitOnceAndResultsCombineInOrder_data();
     void inputIsSplitOnceAndResultsCombineInOrder();
+    void splitIntoNoPartsIsOneSentence();
     void noWorkerOutlivesAKilledApp();
     void lookAlikeFolderLosesNothing();
     void stoppedWorkerOfAKilledAppIsLeftAlone();
@@ -200,6 +201,21 @@ void tst_Workers::inputIsSplitOnceAndResultsCombineInOrder()
     for (int part = 0; part < workers; ++part)
         QCOMPARE(lines[part].section(u' ', 1).toLatin1(),
                  QByteArray::number(size) + ' ' + sha1(input.mid(part * size, size)));
+}
+
+void tst_Workers::splitIntoNoPartsIsOneSentence()
+{
+    struct NoParts : TestJob
+    {
+        int split(int) override { return 0; }
+    };
+    Waiter waiter;
+    waiter.setWorkerProgram(QStringLiteral(TEST_WORKER));
+    QueuedSpy<QString> failed(&waiter, &Waiter::failed);
+    waiter.start(std::make_unique<NoParts>(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(waiter.isFinished() && !failed.isEmpty(), TaskTimeout);
+    QCOMPARE(failed.constFirst().constFirst().toString(),
+             QStringLiteral("The task split its input into 0 parts, not 1 to 2."));
 }
 
 // A window-less app of the test worker's (--host) that runs `workers` hung workers.

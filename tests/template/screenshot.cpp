@@ -26,16 +26,24 @@ bool fail(const QString &why)
     return false;
 }
 
+// Grabs the window once its labels have laid out their new text, and only if the status bar shows
+// its message whole: a picture of a cut sentence is no picture of the window.
 bool save(QWidget *window, const QString &path)
 {
-    QCoreApplication::processEvents(); // lets the labels lay out their new text
+    QCoreApplication::processEvents();
+    const auto label = widget<QLabel>(window, "statusLabel");
+    if (label->height() < label->heightForWidth(label->width()))
+        return fail(QStringLiteral("the status bar cuts its message (%1 of %2 px): %3")
+                            .arg(label->height())
+                            .arg(label->heightForWidth(label->width()))
+                            .arg(label->text()));
     return window->grab().save(path) || fail(QStringLiteral("cannot write %1").arg(path));
 }
 
-// A task under way: the bar partly full, and "Click me" answered while it runs.
+// A task under way: the bar partly full, its text under it, and "Click me" answered while it runs.
 bool takeRunning(const QString &path)
 {
-    ScopedEnv millis("TESTWORKER_MILLIS", "10000");
+    const WorkerMode mode("ok", {{"TESTWORKER_MILLIS", "10000"}, {"TESTWORKER_TEXT", "working"}});
     auto window = newWindow();
     window->resize(WindowSize);
     auto bar = widget<QProgressBar>(window.get(), "progressBar");
@@ -47,16 +55,20 @@ bool takeRunning(const QString &path)
     return save(window.get(), path); // closing the window ends the worker
 }
 
-// A worker that crashed halfway, and the message the window gives.
+// A worker that crashed halfway, and the one sentence the window gives in its status bar.
 bool takeCrash(const QString &path)
 {
-    ScopedEnv mode("TESTWORKER_MODE", "crash");
-    ScopedEnv millis("TESTWORKER_MILLIS", "1000");
+    const WorkerMode mode("crash", {{"TESTWORKER_MILLIS", "1000"}});
     auto window = newWindow();
     window->resize(WindowSize);
+    QueuedSpy<QString> failed(window->waiter(), &Waiter::failed);
     click(window.get(), "startButton");
     if (!QTest::qWaitFor([&window] { return isIdle(window.get()); }, Timeout))
         return fail(QStringLiteral("the crashing task did not end"));
+    const QString message = status(window.get());
+    if (failed.count() != 1 || !message.contains(QLatin1String("crash")) || !message.endsWith(u'.')
+        || message.contains(u'\n'))
+        return fail(QStringLiteral("the crash is not one sentence: %1").arg(message));
     return save(window.get(), path);
 }
 } // namespace

@@ -1,26 +1,51 @@
 // SPDX-FileCopyrightText: 2026 The longtaskrunnin authors
 // SPDX-License-Identifier: BSD-3-Clause
 
-// The blur's own test: the rename-and-swap test (tests/template) puts it in place of
+// The blur's own test: .ci/template (tests/template/rename_and_swap.cmake) puts it in place of
 // tests/tst_demotask.cpp, with the blur in place of the demo, as a user who swaps in a task of
-// their own would. It is the one test that knows the task.
+// their own would. It is the one test that knows the task: its blur, split and combine, its data
+// through QDataStream, `--worker` in a terminal, and the real app end to end in the window.
 //
-// Its pictures live in a folder of its own in the working directory, not in TMPDIR: the app's
-// TMPDIR is the test's own folder too, and it must be empty again after every task.
+// Its pictures live in a folder of its own in the working directory, not in the temp folder: the
+// app's temp folder is the test's own (TempFolder), and it must be empty again after every task.
 
 #include "testsupport.h"
 
 #include <QCommandLineParser>
 #include <QLineEdit>
+#include <QProcess>
 #include <QRandomGenerator>
-#include <QSpinBox>
-#include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QtTest>
+
+#include <stdexcept>
 
 namespace {
 constexpr qint64 MiB = 1 << 20;
 
 void noProgress(qint64, qint64, const QString &) {}
+
+struct Run
+{
+    int exitCode = -1; // -1: it crashed or never ended
+    QStringList out, err; // its lines
+};
+
+// The app as a user runs it in a terminal, in the test's temp folder.
+Run runApp(const QStringList &arguments)
+{
+    QProcess process;
+    process.setWorkingDirectory(QDir::tempPath());
+    process.start(QStringLiteral(APP_PROGRAM), arguments);
+    Run run;
+    if (process.waitForFinished(TaskTimeout) && process.exitStatus() == QProcess::NormalExit)
+        run.exitCode = process.exitCode();
+    const QRegularExpression newLines(QStringLiteral("[\r\n]+"));
+    run.out =
+            QString::fromUtf8(process.readAllStandardOutput()).split(newLines, Qt::SkipEmptyParts);
+    run.err = QString::fromUtf8(process.readAllStandardError()).split(newLines, Qt::SkipEmptyParts);
+    return run;
+}
 
 // A picture of random pixels, transparency too, the same on every run: PNG cannot shrink it.
 QImage noise(int width, int height, quint32 seed = 42)
@@ -70,23 +95,45 @@ QImage reference(const QImage &picture, int radius)
     return blurred;
 }
 
-// The parts that `count` workers get, each blurred alone, then combined as the window's job does.
-QImage blurInParts(const TaskInput &input, int count)
+void check(bool ok, const char *what)
 {
-    QList<TaskResult> results;
-    for (int index = 0; index < count; ++index)
-        results << Task::run(Task::share(input, index, count), noProgress);
-    return count == 1 ? results.first().picture : Task::combine(results).picture;
+    if (!ok)
+        throw std::runtime_error(what); // QtTest fails the test with it
 }
 
-template<typename T>
-QByteArray bytesOf(const T &value)
+// What the waiter writes into a worker's input file for `part` of the job's input.
+QByteArray inputFileOf(Job *job, int part)
 {
     QByteArray bytes;
     QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(DataFile::StreamVersion);
-    out << value;
+    DataFile::writeHeader(out, "token");
+    job->writeInput(part, out);
     return bytes;
+}
+
+// A task's whole path but the processes: the window's job splits the input and writes each part
+// as the waiter does, TaskGlue::work() blurs it as a worker does, and the job reads the results
+// back and combines them.
+TaskResult runJob(const TaskInput &input, int workers)
+{
+    const std::unique_ptr<Job> job = TaskGlue::newJob(input);
+    const QCommandLineParser noOptions; // read only by a worker without an input file
+    const int parts = job->split(workers);
+    check(parts >= 1 && parts <= workers, "split() gave no parts, or too many");
+    for (int part = 0; part < parts; ++part) {
+        QDataStream worker(inputFileOf(job.get(), part));
+        QByteArray token;
+        check(DataFile::readHeader(worker, &token).isEmpty(), "the input file's header");
+        QByteArray resultFile;
+        QDataStream out(&resultFile, QIODevice::WriteOnly);
+        DataFile::writeHeader(out, token);
+        TaskGlue::work(noOptions, worker, out, noProgress);
+        QDataStream app(resultFile);
+        check(DataFile::readHeader(app, &token).isEmpty(), "the result file's header");
+        job->readResult(part, app);
+        check(app.status() == QDataStream::Ok && app.atEnd(), "the result does not decode");
+    }
+    return job->result().value<TaskResult>();
 }
 } // namespace
 
@@ -98,36 +145,40 @@ private slots:
     void initTestCase();
     void cleanup();
     void blursAPointIntoASquare();
-    void bandsBlurExactlyAsTheWholePicture_data();
-    void bandsBlurExactlyAsTheWholePicture();
-    void resultCrossesTheDataStreamWhole();
-    void inputCrossesTheDataStreamWhole();
-    void badOptionsAreRefusedInOneLine_data();
-    void badOptionsAreRefusedInOneLine();
+    void jobBlursExactlyAsTheWholePicture_data();
+    void jobBlursExactlyAsTheWholePicture();
+    void splitSaysWhyItHasNoPicture_data();
+    void splitSaysWhyItHasNoPicture();
+    void inputAndResultRoundTrip();
+    void workerPrintsOneSummaryLineInATerminal();
+    void workerRefusesWithOneLine_data();
+    void workerRefusesWithOneLine();
     void windowSaysWhyItCannotBlur_data();
     void windowSaysWhyItCannotBlur();
     void windowBlursABigPictureAlikeInOneAndTwoWorkers();
 
 private:
     QString writePicture(const QString &name, const QImage &picture);
-    QImage blurInWindow(QWidget *window, const QString &path, int workers);
-    void verifyNothingLeft(const QList<qint64> &pids);
+    QImage blurInWindow(MainWindow *window, const QString &path, int workers);
+    void newWindow(MainWindow *window, int workers);
 
-    QTemporaryDir m_temp; // the app's TMPDIR, inherited by its workers
+    TempFolder m_temp; // the workers' folders go here, and must be gone after each task
     QTemporaryDir m_files {QDir::current().filePath(QStringLiteral("tst_demotask-XXXXXX"))};
+    QList<qint64> m_pids; // of the last task's workers
 };
 
 void tst_Blur::initTestCase()
 {
-    QVERIFY(m_temp.isValid());
+    QCoreApplication::setApplicationName(QStringLiteral(APP_NAME)); // as the app's locks say
     QVERIFY2(m_files.isValid(), qPrintable(m_files.errorString()));
-    qputenv("TMPDIR", QFile::encodeName(m_temp.path()));
-    QCOMPARE(QDir::tempPath(), m_temp.path());
 }
 
+// After every test: the temp folder is empty (it is once the window is idle), and no worker runs.
 void tst_Blur::cleanup()
 {
-    QVERIFY2(filesIn(m_temp.path()).isEmpty(), qPrintable(filesIn(m_temp.path()).join(u' ')));
+    QVERIFY2(m_temp.entries().isEmpty(), qPrintable(m_temp.entries().join(u' ')));
+    QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(m_pids), TaskTimeout);
+    m_pids.clear();
 }
 
 QString tst_Blur::writePicture(const QString &name, const QImage &picture)
@@ -136,12 +187,6 @@ QString tst_Blur::writePicture(const QString &name, const QImage &picture)
     if (!picture.save(path, "PNG"))
         qFatal("cannot write %s", qPrintable(path));
     return path;
-}
-
-void tst_Blur::verifyNothingLeft(const QList<qint64> &pids)
-{
-    QTRY_VERIFY_WITH_TIMEOUT(!anyProcessExists(pids), SettleTimeout);
-    QTRY_VERIFY_WITH_TIMEOUT(filesIn(m_temp.path()).isEmpty(), SettleTimeout);
 }
 
 void tst_Blur::blursAPointIntoASquare()
@@ -170,7 +215,7 @@ void tst_Blur::blursAPointIntoASquare()
     QVERIFY(!Task::describe(result).contains(u'\n'));
 }
 
-void tst_Blur::bandsBlurExactlyAsTheWholePicture_data()
+void tst_Blur::jobBlursExactlyAsTheWholePicture_data()
 {
     QTest::addColumn<QImage>("picture");
     QTest::addColumn<int>("radius");
@@ -182,85 +227,153 @@ void tst_Blur::bandsBlurExactlyAsTheWholePicture_data()
     QTest::newRow("one pixel") << noise(1, 1) << 2;
 }
 
-void tst_Blur::bandsBlurExactlyAsTheWholePicture()
+// In any number of parts, split once, through the files' streams both ways.
+void tst_Blur::jobBlursExactlyAsTheWholePicture()
 {
     QFETCH(QImage, picture);
     QFETCH(int, radius);
     const QImage expected = reference(picture, radius);
-    for (int count = 1; count <= 8; ++count)
-        QCOMPARE(blurInParts(inputOf(picture, radius), count), expected);
-}
-
-// As the waiter reads a worker's result: every byte used, and nothing but the result.
-void tst_Blur::resultCrossesTheDataStreamWhole()
-{
-    const TaskResult sent {noise(40, 30)};
-    const std::unique_ptr<Job> job = TaskGlue::newJob(TaskInput(), 1);
-    job->readResult(0, bytesOf(sent));
-    QCOMPARE(job->result().value<TaskResult>().picture, sent.picture);
-    bool refused = false; // cut in half: not a result of this task (Qt's PNG reader does not
-                          // miss the last bytes, a checksum, so fewer would not do)
-    try {
-        job->readResult(0, bytesOf(sent).left(bytesOf(sent).size() / 2));
-    } catch (const std::exception &) {
-        refused = true;
+    for (int workers = 1; workers <= 8; ++workers) {
+        QCOMPARE(runJob(inputOf(picture, radius), workers).picture, expected);
+        QCOMPARE(int(Task::split(inputOf(picture, radius), workers).size()),
+                 qMin(workers, picture.height())); // no part without a row of its own
     }
-    QVERIFY(refused);
 }
 
-// As a worker reads its part of the input: the job serializes it, far more than a command line
-// could carry, and the stream gives it back whole.
-void tst_Blur::inputCrossesTheDataStreamWhole()
+void tst_Blur::splitSaysWhyItHasNoPicture_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("problem");
+    const QString missing = m_files.filePath(QStringLiteral("missing.png"));
+    const QString notPicture = m_files.filePath(QStringLiteral("not a picture.png"));
+    QFile text(notPicture);
+    QVERIFY(text.open(QIODevice::WriteOnly) && text.write("<b>text</b>") > 0);
+    QTest::newRow("no path") << QString() << QStringLiteral("no file is named");
+    QTest::newRow("missing file") << missing << QStringLiteral("cannot read %1: ").arg(missing);
+    QTest::newRow("not a picture")
+            << notPicture << QStringLiteral("cannot read %1: ").arg(notPicture);
+}
+
+// The window's input names a file: split() reads it, off the GUI thread, or throws why it cannot.
+void tst_Blur::splitSaysWhyItHasNoPicture()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, problem);
+    TaskInput input;
+    input.path = path;
+    QString message;
+    try {
+        Task::split(input, 2);
+    } catch (const std::exception &exception) {
+        message = QString::fromUtf8(exception.what());
+    }
+    QVERIFY2(message.startsWith(QStringLiteral("no picture to blur: ") + problem),
+             qPrintable(message));
+    QVERIFY2(!message.contains(u'\n'), qPrintable(message));
+
+    input.path = writePicture(QStringLiteral("a picture.png"), noise(8, 6));
+    const QList<TaskInput> parts = Task::split(input, 2);
+    QCOMPARE(parts.size(), 2);
+    QCOMPARE(parts[0].picture.width(), 8);
+}
+
+// The input and the result travel in files: what goes in comes out, and nothing more. The input
+// is far more than a command line could carry; a result cut in half does not decode (Qt's PNG
+// reader does not miss the last bytes, a checksum, so fewer would not do).
+void tst_Blur::inputAndResultRoundTrip()
 {
     TaskInput input = inputOf(noise(600, 600), 4);
-    input.problem = QStringLiteral("a problem's words");
-    const QByteArray bytes = TaskGlue::newJob(input, 1)->input(0);
-    QVERIFY2(bytes.size() > MiB, qPrintable(QString::number(bytes.size())));
+    input.path = QStringLiteral("a path's words");
+    input.above = 1;
+    input.below = 2;
+    const TaskResult result {noise(40, 30, 7)};
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    DataFile::writeHeader(out, "token");
+    out << input;
+    const qsizetype inputEnd = bytes.size();
+    out << result;
+    QVERIFY2(inputEnd > MiB, qPrintable(QString::number(inputEnd)));
+
     QDataStream in(bytes);
-    in.setVersion(DataFile::StreamVersion);
-    TaskInput read;
-    in >> read;
+    QByteArray token;
+    QVERIFY(DataFile::readHeader(in, &token).isEmpty());
+    TaskInput readInput;
+    TaskResult readResult;
+    in >> readInput >> readResult;
     QCOMPARE(in.status(), QDataStream::Ok);
     QVERIFY(in.atEnd());
-    QCOMPARE(read.problem, input.problem);
-    QCOMPARE(read.picture.convertToFormat(QImage::Format_ARGB32), input.picture);
-    QCOMPARE(read.radius, input.radius);
-    QCOMPARE(read.above, input.above);
-    QCOMPARE(read.below, input.below);
+    QCOMPARE(readInput.path, input.path);
+    QCOMPARE(readInput.picture.convertToFormat(QImage::Format_ARGB32), input.picture);
+    QCOMPARE(readInput.radius, input.radius);
+    QCOMPARE(readInput.above, input.above);
+    QCOMPARE(readInput.below, input.below);
+    QCOMPARE(readResult.picture.convertToFormat(QImage::Format_ARGB32), result.picture);
+
+    QDataStream cut(bytes.left(inputEnd + (bytes.size() - inputEnd) / 2));
+    QVERIFY(DataFile::readHeader(cut, &token).isEmpty());
+    cut >> readInput >> readResult;
+    QVERIFY(cut.status() != QDataStream::Ok);
 }
 
-void tst_Blur::badOptionsAreRefusedInOneLine_data()
+void tst_Blur::workerPrintsOneSummaryLineInATerminal()
+{
+    const QString path = writePicture(QStringLiteral("a picture.png"), noise(31, 17));
+    const Run run = runApp({QStringLiteral("--worker"), QStringLiteral("--picture"), path});
+    QCOMPARE(run.exitCode, int(Worker::ExitOk));
+    QCOMPARE(run.out, QStringList(QStringLiteral("a picture of 31 x 17 pixels, blurred")));
+    const QRegularExpression progress(QStringLiteral("^" APP_NAME ": \\d+% blurring$"));
+    for (const QString &line : run.err) // progress only
+        QVERIFY2(progress.match(line).hasMatch(), qPrintable(line));
+}
+
+void tst_Blur::workerRefusesWithOneLine_data()
 {
     QTest::addColumn<QStringList>("arguments");
-    QTest::addColumn<QString>("error");
-    const QString missing = QStringLiteral("no such picture.png");
-    const auto withPicture = [&](const QStringList &options) {
-        return QStringList {QStringLiteral("--picture"), missing} + options;
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("names"); // what its line names
+
+    const QString missing = m_files.filePath(QStringLiteral("no such picture.png"));
+    const auto row = [&](const char *name, const QString &arguments, int exitCode,
+                         const QString &names) {
+        QTest::newRow(name) << (QStringList {QStringLiteral("--worker")}
+                                + arguments.split(u'|', Qt::SkipEmptyParts))
+                            << exitCode << names;
     };
-    QTest::newRow("no picture") << QStringList() << QStringLiteral("--picture names none");
-    QTest::newRow("a missing picture")
-            << withPicture({}) << QStringLiteral("no picture to blur: cannot read ") + missing;
-    QTest::newRow("radius -1") << withPicture({QStringLiteral("--radius"), QStringLiteral("-1")})
-                               << QStringLiteral("--radius");
-    QTest::newRow("radius 21") << withPicture({QStringLiteral("--radius"), QStringLiteral("21")})
-                               << QStringLiteral("--radius");
-    QTest::newRow("radius x") << withPicture({QStringLiteral("--radius"), QStringLiteral("x")})
-                              << QStringLiteral("--radius");
+    row("no picture", QString(), Worker::ExitFailed, QStringLiteral("--picture names none"));
+    row("a missing picture", QStringLiteral("--picture|") + missing, Worker::ExitFailed,
+        QStringLiteral("no picture to blur: cannot read ") + missing);
+    row("radius -1", QStringLiteral("--radius|-1|--picture|") + missing, Worker::ExitFailed,
+        QStringLiteral("--radius"));
+    row("radius 21", QStringLiteral("--radius|21|--picture|") + missing, Worker::ExitFailed,
+        QStringLiteral("--radius"));
+    row("radius x", QStringLiteral("--radius|x|--picture|") + missing, Worker::ExitFailed,
+        QStringLiteral("--radius"));
+    row("unknown option", QStringLiteral("--bogus"), Worker::ExitUsage, QStringLiteral("bogus"));
+    row("missing input file", QStringLiteral("--input|1.input"), Worker::ExitFailed, QString());
 }
 
-void tst_Blur::badOptionsAreRefusedInOneLine()
+void tst_Blur::workerRefusesWithOneLine()
 {
     QFETCH(QStringList, arguments);
-    QFETCH(QString, error);
-    QCommandLineParser parser;
-    Task::addOptions(parser);
-    QVERIFY2(parser.parse(QStringList {QStringLiteral("app")} + arguments),
-             qPrintable(parser.errorText()));
-    TaskInput input;
-    QString why;
-    QVERIFY(!Task::readOptions(parser, &input, &why));
-    QVERIFY2(why.contains(error), qPrintable(why));
-    QVERIFY2(!why.contains(u'\n'), qPrintable(why));
+    QFETCH(int, exitCode);
+    QFETCH(QString, names);
+    const Run run = runApp(arguments);
+    QCOMPARE(run.exitCode, exitCode);
+    QVERIFY2(run.out.isEmpty(), qPrintable(run.out.join(u'\n')));
+    QVERIFY2(run.err.size() == 1 && run.err[0].contains(names), qPrintable(run.err.join(u'\n')));
+}
+
+// The real app end to end: the window's own job, its workers the app binary.
+void tst_Blur::newWindow(MainWindow *window, int workers)
+{
+    window->waiter()->setWorkerProgram(QStringLiteral(APP_PROGRAM)); // not the test binary
+    auto workersBox = widget<QSpinBox>(window, "workersBox");
+    workersBox->setMaximum(qMax(workersBox->maximum(), workers)); // however many cores here
+    workersBox->setValue(workers);
+    window->show();
+    if (!QTest::qWaitForWindowExposed(window))
+        qFatal("the window was not exposed");
 }
 
 void tst_Blur::windowSaysWhyItCannotBlur_data()
@@ -270,64 +383,57 @@ void tst_Blur::windowSaysWhyItCannotBlur_data()
     QTest::addColumn<QString>("problem");
     const QString missing = m_files.filePath(QStringLiteral("missing.png"));
     const QString cannotRead = QStringLiteral("cannot read %1: ").arg(missing);
-    const QString notPicture = m_files.filePath(QStringLiteral("not a picture.png"));
-    QFile text(notPicture);
-    QVERIFY(text.open(QIODevice::WriteOnly) && text.write("<b>text</b>") > 0);
     const QString noFile = QStringLiteral("no file is named");
     QTest::newRow("empty path, 1 worker") << QString() << 1 << noFile;
     QTest::newRow("empty path, 2 workers") << QString() << 2 << noFile;
     QTest::newRow("missing file, 1 worker") << missing << 1 << cannotRead;
     QTest::newRow("missing file, 2 workers") << missing << 2 << cannotRead;
-    QTest::newRow("not a picture")
-            << notPicture << 2 << QStringLiteral("cannot read %1: ").arg(notPicture);
 }
 
-// The real app binary as the worker, as in a user's hands.
+// One sentence in the status bar, and no worker started for nothing.
 void tst_Blur::windowSaysWhyItCannotBlur()
 {
     QFETCH(QString, path);
     QFETCH(int, workers);
     QFETCH(QString, problem);
-    auto window = newWindow(QStringLiteral(APP_PROGRAM));
-    auto workersBox = widget<QSpinBox>(window.get(), "workersBox");
-    if (workersBox->maximum() < workers)
-        QSKIP("this machine has one core: the window offers one worker only");
-    workersBox->setValue(workers);
-    widget<QLineEdit>(window.get(), "pathEdit")->setText(path);
-    QSignalSpy failed(waiterOf(window.get()), &Waiter::failed);
-    click(window.get(), "startButton");
-    QTRY_VERIFY_WITH_TIMEOUT(isIdle(window.get()), TaskTimeout);
+    MainWindow window;
+    newWindow(&window, workers);
+    widget<QLineEdit>(&window, "pathEdit")->setText(path);
+    QueuedSpy<QString> failed(window.waiter(), &Waiter::failed);
+    QueuedSpy<QList<qint64>> started(window.waiter(), &Waiter::workersStarted);
+    click(&window, "startButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(&window), TaskTimeout);
     QCOMPARE(failed.count(), 1);
-    const QString message = status(window.get());
+    QCOMPARE(started.count(), 0);
+    const QString message = status(&window);
     QVERIFY2(message.contains(QStringLiteral(": no picture to blur: ") + problem),
              qPrintable(message));
-    QVERIFY2(!message.contains(u'\n'), qPrintable(message));
-    QVERIFY(text(window.get(), "resultLabel").isEmpty());
-    verifyNothingLeft(workerPids(window.get()));
+    QVERIFY2(message.endsWith(u'.') && !message.contains(u'\n'), qPrintable(message));
+    QVERIFY(widget<QLabel>(&window, "resultLabel")->text().isEmpty());
 }
 
 // Types the path, picks the workers, starts, and gives the picture that the window got.
-QImage tst_Blur::blurInWindow(QWidget *window, const QString &path, int workers)
+QImage tst_Blur::blurInWindow(MainWindow *window, const QString &path, int workers)
 {
     auto pathEdit = widget<QLineEdit>(window, "pathEdit");
     pathEdit->clear();
     QTest::keyClicks(pathEdit, path);
     widget<QSpinBox>(window, "workersBox")->setValue(workers);
-    QSignalSpy started(waiterOf(window), &Waiter::workersStarted);
+    QueuedSpy<QList<qint64>> started(window->waiter(), &Waiter::workersStarted);
     QList<TaskResult> succeeded; // as the window gets it, decoded and combined
     const QMetaObject::Connection connection =
-            connect(waiterOf(window), &Waiter::succeeded, window,
+            connect(window->waiter(), &Waiter::succeeded, window,
                     [&](const QVariant &got) { succeeded << got.value<TaskResult>(); });
     click(window, "startButton");
     [&] {
         QTRY_VERIFY_WITH_TIMEOUT(isIdle(window), TaskTimeout);
-        QCOMPARE(status(window), QStringLiteral("Done."));
+        QVERIFY2(status(window).startsWith(QLatin1String("Done in ")), qPrintable(status(window)));
         QCOMPARE(started.count(), 1);
-        QCOMPARE(started.at(0).at(0).value<QList<qint64>>().size(), workers);
+        QCOMPARE(pidsOf(started).size(), workers);
         QCOMPARE(succeeded.count(), 1);
     }();
     disconnect(connection);
-    verifyNothingLeft(workerPids(window));
+    m_pids << pidsOf(started);
     return succeeded.isEmpty() ? QImage()
                                : succeeded.first().picture.convertToFormat(QImage::Format_ARGB32);
 }
@@ -338,22 +444,28 @@ void tst_Blur::windowBlursABigPictureAlikeInOneAndTwoWorkers()
     const QImage picture = noise(560, 520);
     const QString path = writePicture(QStringLiteral("a big picture.png"), picture);
     QVERIFY(QFileInfo(path).size() > MiB);
-    QVERIFY(TaskGlue::newJob(inputOf(picture, 2), 1)->input(0).size() > MiB);
     const QImage expected = Task::run(inputOf(picture, 2), noProgress).picture;
-    auto window = newWindow(QStringLiteral(APP_PROGRAM));
-    widget<QSpinBox>(window.get(), "radiusBox")->setValue(2);
-    if (widget<QSpinBox>(window.get(), "workersBox")->maximum() < 2)
-        QSKIP("this machine has one core: the window offers one worker only");
+    MainWindow window;
+    newWindow(&window, 2);
+    widget<QSpinBox>(&window, "radiusBox")->setValue(2);
 
-    QCOMPARE(blurInWindow(window.get(), path, 1), expected);
-    const QString shown = text(window.get(), "resultLabel");
-    QCOMPARE(shown, Task::describe({expected}));
-    auto pictureLabel = widget<QLabel>(window.get(), "pictureLabel");
+    QCOMPARE(blurInWindow(&window, path, 1), expected);
+    const QString shown = widget<QLabel>(&window, "resultLabel")->text();
+    QVERIFY2(shown.startsWith(Task::describe({expected}) + QStringLiteral(", in ")),
+             qPrintable(shown));
+    auto pictureLabel = widget<QLabel>(&window, "pictureLabel");
     QVERIFY(!pictureLabel->pixmap().isNull());
+    QVERIFY(pictureLabel->pixmap().width() <= pictureLabel->width()); // scaled to fit
     QCOMPARE(pictureLabel->accessibleDescription(), shown);
 
-    QCOMPARE(blurInWindow(window.get(), path, 2), expected);
-    QCOMPARE(text(window.get(), "resultLabel"), shown);
+    QCOMPARE(blurInWindow(&window, path, 2), expected);
+    QueuedSpy<QList<qint64>> started(window.waiter(), &Waiter::workersStarted);
+    click(&window, "startButton"); // a new task clears the last one's result
+    QVERIFY(widget<QLabel>(&window, "resultLabel")->text().isEmpty());
+    QVERIFY(pictureLabel->pixmap().isNull());
+    click(&window, "cancelButton");
+    QTRY_VERIFY_WITH_TIMEOUT(isIdle(&window), TaskTimeout);
+    m_pids << pidsOf(started);
 }
 
 QTEST_MAIN(tst_Blur)
