@@ -73,9 +73,11 @@ int main(int argc, char *argv[])
         return Worker::ExitUsage;
     }
     if (!worker) {
-        MainWindow window;
-        window.show();
-        return app->exec();
+        auto window = std::make_unique<MainWindow>();
+        window->show();
+        const int exitCode = app->exec();
+        window.reset(); // its waiter waits for the workers' end
+        return leaveProcess(exitCode);
     }
     return Worker(parser.value(QStringLiteral("input")),
                   [&](QDataStream &in, QDataStream &out, const Progress &progress) {

@@ -23,7 +23,7 @@
 #include <stdexcept>
 #include <utility>
 
-#ifdef Q_OS_WIN // for processRuns()
+#ifdef Q_OS_WIN // for processRuns() and leaveProcess()
 #include <qt_windows.h>
 #else
 #include <signal.h>
@@ -200,6 +200,15 @@ private:
     QList<TaskResult> m_results;
 };
 } // namespace
+
+int leaveProcess(int exitCode)
+{
+#if defined(Q_OS_WIN) && defined(Q_CC_MINGW)
+    std::fflush(nullptr);
+    TerminateProcess(GetCurrentProcess(), UINT(exitCode)); // no DLL unloads: they would hang
+#endif
+    return exitCode;
+}
 
 std::unique_ptr<Job> TaskGlue::newJob(const TaskInput &input)
 {

@@ -78,6 +78,10 @@ QString describe(const TaskResult &result); // one line, for a terminal and the 
 } // namespace Task
 // ==== YOUR TASK: END =============================================================================
 
+// main() returns through it once a window has run. A MinGW build of Qt hangs at exit (it runs Qt's
+// per-thread destructors after Qt is unloaded: msys2/MINGW-packages#6126), so there it ends now.
+int leaveProcess(int exitCode);
+
 // What the waiter asks of a task, on its own thread, blind to the task's types. What a function
 // throws ends the task with its message.
 class Job

@@ -11,6 +11,7 @@
 #include "mainwindow.h"
 #include "testjob.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QLabel>
 #include <QProcessEnvironment>
@@ -29,6 +30,18 @@
 
 #include <signal.h>
 #endif
+
+// QTEST_MAIN, with main.cpp's way out (leaveProcess(): a MinGW build of Qt hangs at its exit).
+#define TESTSUPPORT_MAIN(TestObject)                                                               \
+    int main(int argc, char *argv[])                                                               \
+    {                                                                                              \
+        QApplication app(argc, argv);                                                              \
+        app.setAttribute(Qt::AA_Use96Dpi, true);                                                   \
+        auto test = std::make_unique<TestObject>();                                                \
+        const int exitCode = QTest::qExec(test.get(), argc, argv);                                 \
+        test.reset();                                                                              \
+        return leaveProcess(exitCode);                                                             \
+    }
 
 // Generous: the tests also run under sanitizers and Wine, on a machine busy with other builds.
 constexpr int TaskTimeout = 60000;

@@ -229,5 +229,5 @@ void tst_DemoTask::windowShowsTheEstimate()
     }
 }
 
-QTEST_MAIN(tst_DemoTask)
+TESTSUPPORT_MAIN(tst_DemoTask)
 #include "tst_demotask.moc"

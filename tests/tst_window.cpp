@@ -198,5 +198,5 @@ void tst_Window::qtOptionsAreTakenAndABadOptionIsOneSentence()
     QVERIFY2(printed.contains(output) && !printed.contains(u'\n'), qPrintable(printed));
 }
 
-QTEST_MAIN(tst_Window)
+TESTSUPPORT_MAIN(tst_Window)
 #include "tst_window.moc"

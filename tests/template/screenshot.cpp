@@ -83,5 +83,5 @@ int main(int argc, char *argv[])
         fail(QStringLiteral("usage: screenshot RUNNING.png CRASH.png"));
         return 2;
     }
-    return takeRunning(arguments.at(1)) && takeCrash(arguments.at(2)) ? 0 : 1;
+    return leaveProcess(takeRunning(arguments.at(1)) && takeCrash(arguments.at(2)) ? 0 : 1);
 }

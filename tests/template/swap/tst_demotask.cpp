@@ -468,5 +468,5 @@ void tst_Blur::windowBlursABigPictureAlikeInOneAndTwoWorkers()
     m_pids << pidsOf(started);
 }
 
-QTEST_MAIN(tst_Blur)
+TESTSUPPORT_MAIN(tst_Blur)
 #include "tst_demotask.moc"
