@@ -540,7 +540,7 @@ bool Waiter::update(Process *process)
     // In this order: a worker makes its lock, then its result file, and removes its lock last.
     const bool started =
             QFileInfo::exists(process->files + ResultSuffix) || QFileInfo::exists(lock);
-    if (isHeld(lock))
+    if (isHeld(lock) && processRuns(process->pid)) // a lock left empty by a dead worker too
         process->state = Running;
     else if (started || before == Running || !processRuns(process->pid)
              || process->clock.hasExpired(StartTimeoutMs)) // a zombie runs, for kill()
