@@ -116,6 +116,7 @@ private:
 class TempFolder
 {
 public:
+    QString path() const { return m_folder.path(); }
     TempFolder()
     {
         if (!m_folder.isValid())
@@ -126,10 +127,6 @@ public:
 #else
         qputenv("TMPDIR", m_folder.path().toLocal8Bit());
 #endif
-    }
-    QString path() const
-    {
-        return m_folder.path();
     }
     QStringList entries() const // what is in it, as "name" or "folder/name"
     {
