@@ -14,8 +14,10 @@
 #include <QApplication>
 #include <QDir>
 #include <QLabel>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -184,6 +186,30 @@ inline void killProcess(qint64 pid)
     ::kill(pid_t(pid), SIGKILL);
 #endif
 }
+
+#ifdef APP_PROGRAM
+// The app as a user runs it in a terminal ("--worker ..."), in the test's temp folder.
+struct AppRun
+{
+    int exitCode = -1; // -1: it crashed or never ended
+    QStringList out, err; // its lines
+};
+
+inline AppRun runApp(const QStringList &arguments)
+{
+    QProcess process;
+    process.setWorkingDirectory(QDir::tempPath());
+    process.start(QStringLiteral(APP_PROGRAM), arguments);
+    AppRun run;
+    if (process.waitForFinished(TaskTimeout) && process.exitStatus() == QProcess::NormalExit)
+        run.exitCode = process.exitCode();
+    const QRegularExpression newLines(QStringLiteral("[\r\n]+"));
+    run.out =
+            QString::fromUtf8(process.readAllStandardOutput()).split(newLines, Qt::SkipEmptyParts);
+    run.err = QString::fromUtf8(process.readAllStandardError()).split(newLines, Qt::SkipEmptyParts);
+    return run;
+}
+#endif
 
 // A waiter's signals as the GUI thread gets them, queued, as the window gets them. (A QSignalSpy
 // takes a signal on the thread that emits it, the waiter's, and a test that reads it races.)

@@ -14,28 +14,6 @@
 #include <cmath>
 
 namespace {
-struct Run
-{
-    int exitCode = -1; // -1: it crashed or never ended
-    QStringList out, err; // its lines
-};
-
-// The app as a user runs it in a terminal ("--worker --trials 7"), in the test's temp folder.
-Run runApp(const char *arguments)
-{
-    QProcess process;
-    process.setWorkingDirectory(QDir::tempPath());
-    process.start(QStringLiteral(APP_PROGRAM), QString::fromUtf8(arguments).split(u' '));
-    Run run;
-    if (process.waitForFinished(TaskTimeout) && process.exitStatus() == QProcess::NormalExit)
-        run.exitCode = process.exitCode();
-    const QRegularExpression newLines(QStringLiteral("[\r\n]+"));
-    run.out =
-            QString::fromUtf8(process.readAllStandardOutput()).split(newLines, Qt::SkipEmptyParts);
-    run.err = QString::fromUtf8(process.readAllStandardError()).split(newLines, Qt::SkipEmptyParts);
-    return run;
-}
-
 // "e ≈ 2.718282 from 3,000,000 trials...": the estimate's digits ("2.718282") and the trials'
 // ("3000000"), whatever the locale groups them with.
 QString estimateIn(const QString &text)
@@ -155,7 +133,7 @@ void tst_DemoTask::inputAndResultRoundTrip()
 
 void tst_DemoTask::workerPrintsOneSummaryLineInATerminal()
 {
-    const Run run = runApp("--worker --trials 2000000 --seed 7");
+    const AppRun run = runApp(QStringLiteral("--worker --trials 2000000 --seed 7").split(u' '));
     QCOMPARE(run.exitCode, int(Worker::ExitOk));
     QVERIFY2(run.out.size() == 1, qPrintable(run.out.join(u'\n')));
     QVERIFY2(run.out[0].startsWith(QStringLiteral("e ≈ 2.7")), qPrintable(run.out[0]));
@@ -187,7 +165,7 @@ void tst_DemoTask::workerRefusesWithOneLine()
     QFETCH(QByteArray, arguments);
     QFETCH(int, exitCode);
     QFETCH(QString, names);
-    const Run run = runApp(arguments.constData());
+    const AppRun run = runApp(QString::fromUtf8(arguments).split(u' '));
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY2(run.out.isEmpty(), qPrintable(run.out.join(u'\n')));
     QVERIFY2(run.err.size() == 1 && run.err[0].contains(names), qPrintable(run.err.join(u'\n')));
@@ -223,7 +201,7 @@ void tst_DemoTask::windowShowsTheEstimate()
     QCOMPARE(trialsIn(shown), QStringLiteral("3000000"));
     QVERIFY2(std::abs(estimateIn(shown).toDouble() - std::exp(1.0)) < 0.01, qPrintable(shown));
     if (workers == 1) {
-        const Run run = runApp("--worker --trials 3000000 --seed 7");
+        const AppRun run = runApp(QStringLiteral("--worker --trials 3000000 --seed 7").split(u' '));
         QCOMPARE(run.exitCode, int(Worker::ExitOk));
         QCOMPARE(estimateIn(shown), estimateIn(run.out.value(0)));
     }

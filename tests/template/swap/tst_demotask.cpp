@@ -25,28 +25,6 @@ constexpr qint64 MiB = 1 << 20;
 
 void noProgress(qint64, qint64, const QString &) {}
 
-struct Run
-{
-    int exitCode = -1; // -1: it crashed or never ended
-    QStringList out, err; // its lines
-};
-
-// The app as a user runs it in a terminal, in the test's temp folder.
-Run runApp(const QStringList &arguments)
-{
-    QProcess process;
-    process.setWorkingDirectory(QDir::tempPath());
-    process.start(QStringLiteral(APP_PROGRAM), arguments);
-    Run run;
-    if (process.waitForFinished(TaskTimeout) && process.exitStatus() == QProcess::NormalExit)
-        run.exitCode = process.exitCode();
-    const QRegularExpression newLines(QStringLiteral("[\r\n]+"));
-    run.out =
-            QString::fromUtf8(process.readAllStandardOutput()).split(newLines, Qt::SkipEmptyParts);
-    run.err = QString::fromUtf8(process.readAllStandardError()).split(newLines, Qt::SkipEmptyParts);
-    return run;
-}
-
 // A picture of random pixels, transparency too, the same on every run: PNG cannot shrink it.
 QImage noise(int width, int height, quint32 seed = 42)
 {
@@ -319,7 +297,7 @@ void tst_Blur::inputAndResultRoundTrip()
 void tst_Blur::workerPrintsOneSummaryLineInATerminal()
 {
     const QString path = writePicture(QStringLiteral("a picture.png"), noise(31, 17));
-    const Run run = runApp({QStringLiteral("--worker"), QStringLiteral("--picture"), path});
+    const AppRun run = runApp({QStringLiteral("--worker"), QStringLiteral("--picture"), path});
     QCOMPARE(run.exitCode, int(Worker::ExitOk));
     QCOMPARE(run.out, QStringList(QStringLiteral("a picture of 31 x 17 pixels, blurred")));
     const QRegularExpression progress(QStringLiteral("^" APP_NAME ": \\d+% blurring$"));
@@ -358,7 +336,7 @@ void tst_Blur::workerRefusesWithOneLine()
     QFETCH(QStringList, arguments);
     QFETCH(int, exitCode);
     QFETCH(QString, names);
-    const Run run = runApp(arguments);
+    const AppRun run = runApp(arguments);
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY2(run.out.isEmpty(), qPrintable(run.out.join(u'\n')));
     QVERIFY2(run.err.size() == 1 && run.err[0].contains(names), qPrintable(run.err.join(u'\n')));
